@@ -1,0 +1,30 @@
+"""The ``ipsreport`` command.
+
+Errors a user can cause (:class:`~ipsreport.errors.IpsreportError`) become a
+one-line message on stderr and the error's exit status; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ipsreport import __version__
+from ipsreport.errors import IpsreportError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IpsreportError as error:
+            click.echo(f"ipsreport: {error}", err=True)
+            sys.exit(error.exit_status)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="ipsreport")
+def main() -> None:
+    """Recompute the IPS findings from their sources and render Danish briefs."""

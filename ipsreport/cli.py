@@ -28,3 +28,12 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="ipsreport")
 def main() -> None:
     """Recompute the IPS findings from their sources and render Danish briefs."""
+
+
+def _register() -> None:
+    from ipsreport._cli_check import check_command
+
+    main.add_command(check_command)
+
+
+_register()

@@ -1,0 +1,354 @@
+"""The claims check: every figure the seed documents state, held against the recomputed value.
+
+Each claim in ``data/claims.yaml`` names the stated figure, how the source words it
+(the qualifier) and a recomputation from :data:`CHECKS`. The verdict rules:
+
+* ``exact``: agrees when the recomputed value, rounded to the digits the source
+  prints, is the stated value (within half a unit of its last digit).
+* ``about`` ("ca.", "omkring"): agrees within 5 % of the stated value.
+* ``just_under`` ("knap", "næsten"): agrees from 10 % below the stated value up to it.
+* ``more_than`` ("mere end"): agrees when the recomputed value is larger.
+* ``consistent``: a statement without a number; agrees when the recomputation holds.
+
+A claim with a ``reason`` in the data cannot be verified from what is at hand; its
+recomputation, if any, is shown as context. A disagreement is *explained* when the
+data file says why (usually: two figures that look alike measure different things).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ipsreport import budget, danish, health_economics, som, trial
+from ipsreport.errors import DataError
+from ipsreport.sources import Claim, SourceData, SourceFigure, Unit
+
+
+class Verdict(StrEnum):
+    AGREES = "agrees"
+    DISAGREES = "disagrees"
+    NOT_VERIFIABLE = "not_verifiable"
+
+
+VERDICT_LABELS = {
+    Verdict.AGREES: "stemmer",
+    Verdict.DISAGREES: "stemmer ikke",
+    Verdict.NOT_VERIFIABLE: "kan ikke efterprøves",
+}
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A recomputed value in the stated figure's unit, and how it was computed (Danish)."""
+
+    value: float | None
+    unit: Unit
+    basis: str
+    holds: bool | None = None  # for 'consistent' claims without a number
+    decimals: int | None = None  # shown precision; None: one more than the stated figure
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    source_file: str
+    stated: str  # Danish, as the figure reads
+    recomputed: str  # Danish, or "–"
+    recomputed_value: float | None
+    basis: str
+    verdict: Verdict
+    reason: str
+    explained: bool = False
+
+    @property
+    def verdict_label(self) -> str:
+        label = VERDICT_LABELS[self.verdict]
+        return f"{label} (forklaret)" if self.explained else label
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Every analysis the checks draw on, computed once."""
+
+    data: SourceData
+    trial: trial.TrialResult
+    budget: budget.BudgetResult
+    som: som.SomResult
+    health: health_economics.HealthEconomicsResult
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_pooled(c: _Context, claim: Claim) -> Recomputed:
+    n = {a: c.data.value(f"trial.{a}.n") for a in ("ips", "ipse")}
+    s = {a: c.data.value(f"trial.{a}.share_18m") for a in ("ips", "ipse")}
+    basis = (
+        f"IPS og IPSE vægtet med gruppernes størrelse: ({danish.number(s['ips'], 1)} × "
+        f"{danish.number(n['ips'])} + {danish.number(s['ipse'], 1)} × "
+        f"{danish.number(n['ipse'])}) / {danish.number(sum(n.values()))}"
+    )
+    return Recomputed(c.trial.pooled.share, Unit.PCT, basis)
+
+
+def _check_control(c: _Context, claim: Claim) -> Recomputed:
+    return Recomputed(c.trial.arm("sau").share, Unit.PCT,
+                      "Kontrolgruppens andel i den videnskabelige artikel (JAMA Psychiatry 2019)")
+
+
+def _check_relative_increase(c: _Context, claim: Claim) -> Recomputed:
+    h = c.trial.headline
+    return Recomputed(
+        h.relative_increase_pct, Unit.PCT,
+        f"({danish.number(h.intervention, 1)} − {danish.number(h.control, 1)}) / "
+        f"{danish.number(h.control, 1)}",
+        decimals=2,
+    )
+
+
+def _check_published_difference(c: _Context, claim: Claim) -> Recomputed:
+    h = c.trial.headline
+    return Recomputed(h.difference_pp, Unit.PP,
+                      f"{danish.number(h.intervention, 1)} − {danish.number(h.control, 1)}")
+
+
+def _check_copenhagen(c: _Context, claim: Claim) -> Recomputed:
+    k = c.trial.copenhagen
+    return Recomputed(k.intervention, Unit.PCT,
+                      f"Forskel {danish.points(k.difference_pp)} "
+                      f"({danish.number(k.intervention, 1)} − {danish.number(k.control, 1)})")
+
+
+def _check_cheaper_and_better(c: _Context, claim: Claim) -> Recomputed:
+    savings = [s.per_person for s in c.health.savings]
+    arms = {a.arm: a.share for a in c.trial.arms}
+    holds = all(s > 0 for s in savings) and arms["ips"] > arms["sau"] and arms["ipse"] > arms["sau"]
+    basis = (
+        f"Billigere: besparelser på {danish.join([danish.kr(s) for s in savings])} pr. person; "
+        f"bedre: {danish.pct(arms['ips'])} (IPS) og {danish.pct(arms['ipse'])} (IPSE) i job "
+        f"eller uddannelse mod {danish.pct(arms['sau'])} i kontrolgruppen"
+    )
+    return Recomputed(None, Unit.DKK, basis, holds=holds)
+
+
+def _check_som_operation(c: _Context, claim: Claim) -> Recomputed:
+    s = c.som.scenario
+    last = s.intake_years + s.intervention_years_max - 1
+    return Recomputed(last, Unit.YEARS,
+                      f"Sidste optag i år {s.intake_years} er i indsatsen op til "
+                      f"{s.intervention_years_max} år, til og med år {last}")
+
+
+def _check_som_participants(c: _Context, claim: Claim) -> Recomputed:
+    s = c.som.scenario
+    return Recomputed(s.participants / s.intake_years, Unit.PERSONS,
+                      f"Modellens {danish.number(s.participants)} deltagere fordelt på "
+                      f"{s.intake_years} optagelsesår")
+
+
+def _check_som_total_cost(c: _Context, claim: Claim) -> Recomputed:
+    s = c.som.scenario
+    return Recomputed(c.som.total_cost / s.participants, Unit.DKK,
+                      f"Modellens samlede omkostning {danish.kr(c.som.total_cost)} / "
+                      f"{danish.number(s.participants)} deltagere")
+
+
+def _check_cost_per_citizen(c: _Context, claim: Claim) -> Recomputed:
+    b = c.budget
+    return Recomputed(b.citizens, Unit.PERSONS,
+                      f"Nettoudgift pr. borger {danish.kr(b.net_per_citizen)}, brutto "
+                      f"{danish.kr(b.gross_per_citizen)}")
+
+
+def _check_table1_area(area: str) -> Callable[[_Context, Claim], Recomputed]:
+    def check(c: _Context, claim: Claim) -> Recomputed:
+        line = c.data.value(f"budget.table1.{area}")
+        return Recomputed(line / 1000, Unit.DKK_MILLION,
+                          f"Tabel 1's linje for {area.upper() if area == 'ei' else area}: "
+                          f"{danish.thousands(line)} (1.000 kr.)")
+    return check
+
+
+def _check_table_total(table: str) -> Callable[[_Context, Claim], Recomputed]:
+    def check(c: _Context, claim: Claim) -> Recomputed:
+        frame = getattr(c.budget, table)
+        parts = " + ".join(danish.thousands(v) for v in frame["beloeb"].iloc[:-1])
+        return Recomputed(c.budget.table_total(table), Unit.DKK_THOUSAND,
+                          f"Summen af linjerne: {parts}")
+    return check
+
+
+def _check_earlier_total(c: _Context, claim: Claim) -> Recomputed:
+    year = int(c.data[claim.figure].attributes["year"])
+    rows = c.budget.earlier_funding[c.budget.earlier_funding["year"] == year]
+    return Recomputed(float(rows["beloeb"].sum()), Unit.DKK_THOUSAND,
+                      f"Summen af bevillingerne i {year}")
+
+
+def _check_international_trials(c: _Context, claim: Claim) -> Recomputed:
+    return Recomputed(c.data.value("evidence.brinchmann.trials"), Unit.COUNT,
+                      "Randomiserede forsøg i Brinchmann m.fl.s metaanalyse (2019)")
+
+
+def _check_ipscenter_vs_control(c: _Context, claim: Claim) -> Recomputed:
+    own = c.data.value("evidence.ipscenter.share")
+    control = c.trial.arm("sau").share
+    return Recomputed(own / control, Unit.RATIO,
+                      f"Over for kontrolgruppen i Projekt Inklusion: {danish.number(own)} / "
+                      f"{danish.number(control, 1)}")
+
+
+def _check_competitive_job_ratio(c: _Context, claim: Claim) -> Recomputed:
+    rr = c.data.value("evidence.brinchmann.relative_risk")
+    bond = c.data.value("evidence.bond.ips_share") / c.data.value("evidence.bond.control_share")
+    return Recomputed(rr, Unit.RATIO,
+                      f"Relativ risiko {danish.ratio(rr)} (metaanalyse); Bond m.fl.: "
+                      f"{danish.ratio(bond)}")
+
+
+CHECKS: dict[str, Callable[[_Context, Claim], Recomputed] | None] = {
+    "none": None,
+    "pooled_ips_share": _check_pooled,
+    "control_share": _check_control,
+    "relative_increase": _check_relative_increase,
+    "published_difference": _check_published_difference,
+    "copenhagen_difference": _check_copenhagen,
+    "cheaper_and_better": _check_cheaper_and_better,
+    "som_operation_years": _check_som_operation,
+    "som_participants_per_year": _check_som_participants,
+    "som_total_cost": _check_som_total_cost,
+    "budget_cost_per_citizen": _check_cost_per_citizen,
+    "budget_table1_ei": _check_table1_area("ei"),
+    "budget_table1_service": _check_table1_area("service"),
+    "budget_table1_total": _check_table_total("table1"),
+    "budget_table2_total": _check_table_total("table2"),
+    "budget_earlier_total": _check_earlier_total,
+    "international_trials": _check_international_trials,
+    "ipscenter_vs_control": _check_ipscenter_vs_control,
+    "competitive_job_ratio": _check_competitive_job_ratio,
+}
+
+
+def stated_decimals(value: float) -> int:
+    """How many decimals a stated figure is printed with (59.5 -> 1, 2700 -> 0)."""
+    text = repr(float(value))
+    return 0 if text.endswith(".0") else len(text.split(".")[1])
+
+
+def _holds(claim: Claim, stated: float, recomputed: float) -> bool:
+    if claim.qualifier == "exact":
+        return abs(recomputed - stated) <= 0.5 * 10 ** -stated_decimals(stated) + 1e-9
+    if claim.qualifier == "about":
+        return math.isclose(recomputed, stated, rel_tol=0.05)
+    if claim.qualifier == "just_under":
+        return 0.9 * stated <= recomputed <= stated
+    if claim.qualifier == "more_than":
+        return recomputed > stated
+    raise DataError(f"claims.yaml: claim '{claim.id}': qualifier '{claim.qualifier}' needs a "
+                    "recomputation that says whether it holds")
+
+
+_AGREEMENT = {
+    "exact": "Genberegnet og afrundet til kildens præcision giver det angivne tal.",
+    "about": "Genberegnet ligger inden for 5 pct. af det angivne («ca.», «omkring»).",
+    "just_under": "Genberegnet ligger lidt under det angivne, som kilden siger («knap», «næsten»).",
+    "more_than": "Genberegnet er større end det angivne, som kilden siger («mere end»).",
+    "consistent": "Genberegningen bekræfter udsagnet.",
+}
+
+
+def _judge(claim: Claim, figure: SourceFigure, result: Recomputed | None) -> tuple[Verdict, str]:
+    if claim.reason:
+        return Verdict.NOT_VERIFIABLE, claim.reason
+    if result is None:
+        raise DataError(f"claims.yaml: claim '{claim.id}' has neither a recomputation nor a "
+                        "reason why it cannot be verified")
+    if result.holds is not None:
+        agrees = result.holds
+    else:
+        assert result.value is not None
+        agrees = _holds(claim, figure.number, result.value)
+    if agrees:
+        return Verdict.AGREES, _AGREEMENT[claim.qualifier]
+    if claim.explanation:
+        return Verdict.DISAGREES, claim.explanation
+    return Verdict.DISAGREES, "Genberegnet afviger fra det angivne, og datafilerne forklarer ikke hvorfor."
+
+
+def _shown_decimals(result: Recomputed, stated: int) -> int | None:
+    """Show a recomputed share one digit finer than the source, so rounding is visible."""
+    if result.decimals is not None:
+        return result.decimals
+    if result.unit is Unit.RATIO:
+        return max(stated + 1, 2)
+    return stated + 1 if result.unit in (Unit.PCT, Unit.PP) else None
+
+
+def check(data: SourceData) -> tuple[ClaimResult, ...]:
+    """Hold every claim in the data against its recomputation."""
+    scenario = som.Scenario.from_data(data)
+    context = _Context(
+        data=data,
+        trial=trial.analyse(data),
+        budget=budget.analyse(data),
+        som=som.run(scenario),
+        health=health_economics.analyse(data),
+    )
+    results = []
+    for claim in data.claims:
+        if claim.check not in CHECKS:
+            raise DataError(f"claims.yaml: claim '{claim.id}': unknown check '{claim.check}' "
+                            f"(known: {', '.join(sorted(CHECKS))})")
+        recompute = CHECKS[claim.check]
+        result = recompute(context, claim) if recompute else None
+        figure = data[claim.figure]
+        verdict, reason = _judge(claim, figure, result)
+        decimals = stated_decimals(figure.number)
+        if result is None:
+            shown = "–"
+        elif result.value is None:
+            shown = "holder" if result.holds else "holder ikke"
+        else:
+            shown = danish.quantity(result.value, result.unit, _shown_decimals(result, decimals))
+        results.append(
+            ClaimResult(
+                claim=claim,
+                source_file=data.sources[claim.source].label,
+                stated=danish.quantity(figure.number, figure.unit, decimals),
+                recomputed=shown,
+                recomputed_value=None if result is None else result.value,
+                basis="" if result is None else result.basis,
+                verdict=verdict,
+                reason=reason,
+                explained=verdict is Verdict.DISAGREES and bool(claim.explanation),
+            )
+        )
+    return tuple(results)
+
+
+def all_explained(results: tuple[ClaimResult, ...]) -> bool:
+    """True when every disagreement is one the data files explain."""
+    return all(r.explained for r in results if r.verdict is Verdict.DISAGREES)
+
+
+def as_json(results: tuple[ClaimResult, ...]) -> list[dict[str, Any]]:
+    """Plain JSON-ready records, one per claim."""
+    return [
+        {
+            "id": r.claim.id,
+            "quote": r.claim.quote,
+            "source": r.claim.source,
+            "source_file": r.source_file,
+            "figure": r.claim.figure,
+            "stated": r.stated,
+            "recomputed": r.recomputed,
+            "recomputed_value": r.recomputed_value,
+            "basis": r.basis,
+            "verdict": str(r.verdict),
+            "explained": r.explained,
+            "reason": r.reason,
+        }
+        for r in results
+    ]

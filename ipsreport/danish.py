@@ -1,0 +1,99 @@
+"""Danish number, money and date formatting for readers, on Babel's ``da_DK`` locale.
+
+Rounding rule, everywhere: a value is rounded half away from zero to the digits shown
+(59,45 -> "59,5"; 2,5 -> "3"), as Danish public-sector tables do, rather than Python's
+and Babel's default of half to even. Babel rounds in the current :mod:`decimal`
+context, so the rule is set with :func:`decimal.localcontext`, not by editing strings.
+
+A non-breaking space (U+00A0) joins a number to its unit, so "59,5 pct." never breaks
+across lines in a PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+LOCALE = "da_DK"
+NBSP = "\u00a0"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number with Danish separators: ``number(2700) == "2.700"``, ``number(27.96, 2)``
+    == ``"27,96"``."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
+        text = format_decimal(decimal.Decimal(repr(float(value))), pattern, locale=LOCALE)
+    return "0" + text[2:] if text.startswith("-0") and set(text[2:]) <= set(",0") else text
+
+
+def pct(value: float, decimals: int = 1) -> str:
+    """A share in percent: ``pct(59.5) == "59,5 pct."``."""
+    return f"{number(value, decimals)}{NBSP}pct."
+
+
+def points(value: float, decimals: int = 1) -> str:
+    """A difference of shares: ``points(13.0) == "13,0 procentpoint"``."""
+    return f"{number(value, decimals)}{NBSP}procentpoint"
+
+
+def kr(value: float, decimals: int = 0) -> str:
+    """Kroner: ``kr(28800) == "28.800 kr."``."""
+    return f"{number(value, decimals)}{NBSP}kr."
+
+
+def mio_kr(value_dkk: float, decimals: int = 1) -> str:
+    """Millions of kroner from a value in kroner: ``mio_kr(3_600_000) == "3,6 mio. kr."``."""
+    return f"{number(value_dkk / 1e6, decimals)}{NBSP}mio.{NBSP}kr."
+
+
+def thousands(value_dkk_thousand: float) -> str:
+    """A budget-table cell in 1.000 kr.: ``thousands(2700) == "2.700"``."""
+    return number(value_dkk_thousand, 0)
+
+
+def ratio(value: float, decimals: int = 2) -> str:
+    """A ratio or factor: ``ratio(2.07) == "2,07"``."""
+    return number(value, decimals)
+
+
+def date(value: dt.date) -> str:
+    """A date as Danish letters write it: ``date(date(2018, 12, 20)) == "20. december 2018"``."""
+    return format_date(value, "d. MMMM y", locale=LOCALE)
+
+
+def join(names: tuple[str, ...] | list[str]) -> str:
+    """A Danish list: ``join(["a", "b", "c"]) == "a, b og c"``."""
+    return format_list(list(names), locale=LOCALE)
+
+
+def quantity(value: float, unit: str, decimals: int | None = None) -> str:
+    """A figure in its unit as a reader sees it (``unit`` is a :class:`~ipsreport.sources.Unit`
+    value): ``quantity(59.5, "pct") == "59,5 pct."``, ``quantity(2.7, "dkk_million")
+    == "2,7 mio. kr."``, ``quantity(3600, "dkk_thousand") == "3.600 (1.000 kr.)"``."""
+    if unit == "pct":
+        return pct(value, 1 if decimals is None else decimals)
+    if unit == "pp":
+        return points(value, 1 if decimals is None else decimals)
+    if unit == "dkk":
+        return kr(value, decimals or 0)
+    if unit == "dkk_million":
+        return mio_kr(value * 1e6, 1 if decimals is None else decimals)
+    if unit == "dkk_thousand":
+        return f"{thousands(value)}{NBSP}(1.000{NBSP}kr.)"
+    if unit == "eur":
+        return f"{number(value, decimals or 0)}{NBSP}euro"
+    if unit == "persons":
+        return f"{number(value, decimals or 0)}{NBSP}personer"
+    if unit in ("years", "months", "weeks"):
+        words = {"years": "år", "months": "måneder", "weeks": "uger"}
+        return f"{number(value, decimals or 0)}{NBSP}{words[unit]}"
+    if unit == "year":
+        return str(int(value))
+    if unit == "ratio":
+        return ratio(value, 2 if decimals is None else decimals)
+    return number(value, 0 if decimals is None else decimals)

@@ -1,0 +1,54 @@
+"""The health-economic analysis of Projekt Inklusion: savings per person, scaled.
+
+The analysis (CORE and DaCHE, 2020) found that IPS and IPSE cost society less than
+usual jobcenter services over 18 months, about 72.000 and 55.000 kr. per person. The
+register costs behind those figures are not at hand, so the package scales the
+published savings; it does not rebuild them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ipsreport.errors import ParameterError
+from ipsreport.sources import SourceData
+
+INTERVENTIONS = ("ips", "ipse")
+
+
+@dataclass(frozen=True)
+class Savings:
+    intervention: str
+    per_person: float  # DKK over the horizon, against usual services
+    participants: int
+    total: float  # DKK
+    horizon_months: int
+
+
+@dataclass(frozen=True)
+class HealthEconomicsResult:
+    savings: tuple[Savings, ...]
+    drivers: tuple[str, ...]  # where the savings come from, as the source says
+
+    def of(self, intervention: str) -> Savings:
+        return next(s for s in self.savings if s.intervention == intervention)
+
+
+def analyse(data: SourceData, participants: int = 1) -> HealthEconomicsResult:
+    """Savings for ``participants`` people in each intervention."""
+    if isinstance(participants, bool) or not isinstance(participants, int) or participants < 0:
+        raise ParameterError(
+            f"participants: {participants!r} is not allowed; give a whole number >= 0"
+        )
+    horizon = int(data.value("healthecon.horizon_months"))
+    savings = tuple(
+        Savings(
+            intervention=name,
+            per_person=(per_person := data.value(f"healthecon.{name}.saving_per_person")),
+            participants=participants,
+            total=per_person * participants,
+            horizon_months=horizon,
+        )
+        for name in INTERVENTIONS
+    )
+    return HealthEconomicsResult(savings=savings, drivers=data["healthecon.saving_drivers"].names)

@@ -1,0 +1,229 @@
+"""The SØM investment model (Den Socialøkonomiske Investeringsmodel) for IPS.
+
+SØM sets an intervention's cost against the public budget consequences of its effect,
+year by year and per sector (kommune, region, stat). Socialstyrelsen's IPS example
+(24 September 2021) publishes the scenario and two inputs, not its prices or results
+table, so this module reproduces the method with the published inputs and takes
+every price as a named, overridable assumption.
+
+How the model counts (all stated so a reader can follow it by hand):
+
+* ``participants_per_year`` citizens start in each of the first ``intake_years``
+  years. Their time in the intervention is spread evenly over the whole years from
+  ``intervention_years_min`` to ``intervention_years_max`` (for "1-2 years": half
+  finish after one year, half after two).
+* Each participant's net cost is spread evenly over their years in the intervention
+  and falls on ``cost_sector`` (the municipality, which runs IPS).
+* The effect, ``effect_pp`` percentage points more in work or education, holds for
+  ``effect_duration_years`` years starting with the year a participant finishes.
+  Each extra citizen in work or education brings each sector its yearly price.
+* Budget consequences count for ``horizon_years`` years from the year participants
+  finish. Net = consequences - cost (positive: the consequences outweigh the cost).
+* Present values discount year ``t`` by ``(1 + r) ** (t - 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ipsreport.sources import SourceData
+from ipsreport.validation import validated
+
+SECTORS = ("kommune", "region", "stat")
+
+
+class Prices(BaseModel):
+    """Yearly budget consequence per extra citizen in work or education, per sector (DKK)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kommune: float = Field(ge=0, allow_inf_nan=False)
+    region: float = Field(ge=0, allow_inf_nan=False)
+    stat: float = Field(ge=0, allow_inf_nan=False)
+
+    def scaled(self, factor: float) -> Prices:
+        return Prices(**{s: getattr(self, s) * factor for s in SECTORS})
+
+
+class Scenario(BaseModel):
+    """Everything the model needs; defaults come from ``data/som.yaml`` via :meth:`from_data`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    years_in_operation: int = Field(ge=1, le=50)
+    participants_per_year: int = Field(ge=0, le=1_000_000)
+    intake_years: int = Field(ge=1, le=50)
+    intervention_years_min: int = Field(ge=1, le=10)
+    intervention_years_max: int = Field(ge=1, le=10)
+    net_cost_per_participant: float = Field(ge=0, allow_inf_nan=False)
+    effect_pp: float = Field(ge=-100, le=100, allow_inf_nan=False)
+    horizon_years: int = Field(ge=1, le=50)
+    effect_duration_years: int = Field(ge=0, le=50)
+    prices: Prices
+    price_year: int = Field(ge=1990, le=2100)
+    discount_rate_pct: float = Field(ge=0, lt=100, allow_inf_nan=False)
+    cost_sector: str = Field(default="kommune", pattern="^(kommune|region|stat)$")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.intervention_years_max < self.intervention_years_min:
+            raise ValueError(
+                f"intervention_years_max ({self.intervention_years_max}) is below "
+                f"intervention_years_min ({self.intervention_years_min})"
+            )
+        last_year = self.intake_years + self.intervention_years_max - 1
+        if last_year > self.years_in_operation:
+            raise ValueError(
+                f"years_in_operation ({self.years_in_operation}) is too short: the last intake "
+                f"(year {self.intake_years}) stays up to {self.intervention_years_max} years, "
+                f"until year {last_year}"
+            )
+        return self
+
+    @classmethod
+    def from_data(cls, data: SourceData, **overrides: Any) -> Scenario:
+        """The published example, with any field overridden; bad values raise ParameterError."""
+        example = "som.example."
+        defaults: dict[str, Any] = {
+            "years_in_operation": int(data.value(example + "years_in_operation")),
+            "participants_per_year": int(data.value(example + "participants_per_year")),
+            "intake_years": int(data.value(example + "intake_years")),
+            "intervention_years_min": int(data.value(example + "intervention_years_min")),
+            "intervention_years_max": int(data.value(example + "intervention_years_max")),
+            "net_cost_per_participant": data.value(example + "net_cost_per_participant"),
+            "effect_pp": data.value(example + "effect"),
+            "horizon_years": int(data.value(example + "horizon_years")),
+            "effect_duration_years": int(data.value("som.effect_duration_years")),
+            "prices": {s: data.value(f"som.price.{s}") for s in SECTORS},
+            "price_year": data["som.price.kommune"].price_year,
+            "discount_rate_pct": data.value("som.discount_rate"),
+        }
+        prices = overrides.pop("prices", None)
+        if prices is not None:
+            defaults["prices"] = {**defaults["prices"], **dict(prices)}
+        return validated(cls, {**defaults, **overrides})
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some fields changed, validated like the original."""
+        return validated(type(self), {**self.model_dump(), **changes})
+
+    @property
+    def participants(self) -> int:
+        return self.participants_per_year * self.intake_years
+
+    @property
+    def last_year(self) -> int:
+        """The last year with budget consequences."""
+        return self.intake_years + self.intervention_years_max - 1 + self.horizon_years - 1
+
+
+@dataclass(frozen=True)
+class SomResult:
+    scenario: Scenario
+    by_sector: pd.DataFrame  # year, sector, cost, consequences, net (DKK)
+    by_year: pd.DataFrame  # year, cost, consequences, net, accumulated_net, present_value
+    net_present_value: float
+    payback_year: int | None  # first year the accumulated net is >= 0, None if never
+    extra_person_years: float  # citizen-years in work or education gained
+
+    @property
+    def total_cost(self) -> float:
+        return float(self.by_year["cost"].sum())
+
+    @property
+    def total_consequences(self) -> float:
+        return float(self.by_year["consequences"].sum())
+
+
+def run(scenario: Scenario) -> SomResult:
+    """Run the model year by year; pure, no I/O."""
+    years = range(1, scenario.last_year + 1)
+    durations = range(scenario.intervention_years_min, scenario.intervention_years_max + 1)
+    weight = 1 / len(durations)
+    cost = dict.fromkeys(years, 0.0)
+    extra = dict.fromkeys(years, 0.0)  # extra citizens in work or education, per year
+    for start in range(1, scenario.intake_years + 1):
+        for duration in durations:
+            people = scenario.participants_per_year * weight
+            finish = start + duration - 1
+            for year in range(start, finish + 1):
+                cost[year] += people * scenario.net_cost_per_participant / duration
+            horizon_end = finish + scenario.horizon_years - 1
+            effect_end = min(finish + scenario.effect_duration_years - 1, horizon_end)
+            for year in range(finish, effect_end + 1):
+                extra[year] += people * scenario.effect_pp / 100
+
+    rows = [
+        {
+            "year": year,
+            "sector": sector,
+            "cost": cost[year] if sector == scenario.cost_sector else 0.0,
+            "consequences": extra[year] * getattr(scenario.prices, sector),
+        }
+        for year in years
+        for sector in SECTORS
+    ]
+    by_sector = pd.DataFrame(rows)
+    by_sector["net"] = by_sector["consequences"] - by_sector["cost"]
+    by_year = by_sector.groupby("year", as_index=False)[["cost", "consequences", "net"]].sum()
+    by_year["accumulated_net"] = by_year["net"].cumsum()
+    rate = scenario.discount_rate_pct / 100
+    by_year["present_value"] = by_year["net"] / (1 + rate) ** (by_year["year"] - 1)
+    paid_back = by_year[(by_year["accumulated_net"] >= 0) & (by_year["cost"].cumsum() > 0)]
+    return SomResult(
+        scenario=scenario,
+        by_sector=by_sector,
+        by_year=by_year,
+        net_present_value=float(by_year["present_value"].sum()),
+        payback_year=int(paid_back["year"].iloc[0]) if len(paid_back) else None,
+        extra_person_years=sum(extra.values()),
+    )
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The net present value when one input moves down and up, the others held."""
+
+    parameter: str
+    label: str  # Danish, for the tornado chart
+    low_setting: float
+    high_setting: float
+    low_npv: float
+    high_npv: float
+    base_npv: float
+
+
+def sensitivity(scenario: Scenario) -> tuple[Sensitivity, ...]:
+    """Effect and net cost +/- 50 %, prices +/- 25 %, effect duration 1 year to double."""
+    base = run(scenario).net_present_value
+    duration = scenario.effect_duration_years
+    cases: list[tuple[str, str, Any, Any, dict[str, Any], dict[str, Any]]] = [
+        ("effect_pp", "Effekt (procentpoint)", scenario.effect_pp * 0.5,
+         scenario.effect_pp * 1.5, {}, {}),
+        ("prices", "Priser pr. borger i job (alle sektorer)", 0.75, 1.25,
+         {"prices": scenario.prices.scaled(0.75)}, {"prices": scenario.prices.scaled(1.25)}),
+        ("effect_duration_years", "Effektens varighed (år)", 1,
+         min(2 * duration, scenario.horizon_years), {}, {}),
+        ("net_cost_per_participant", "Nettoomkostning pr. deltager (kr.)",
+         scenario.net_cost_per_participant * 0.5, scenario.net_cost_per_participant * 1.5, {}, {}),
+    ]
+    results = []
+    for name, label, low, high, low_change, high_change in cases:
+        low_scenario = scenario.replace(**(low_change or {name: low}))
+        high_scenario = scenario.replace(**(high_change or {name: high}))
+        results.append(
+            Sensitivity(
+                parameter=name,
+                label=label,
+                low_setting=float(low),
+                high_setting=float(high),
+                low_npv=run(low_scenario).net_present_value,
+                high_npv=run(high_scenario).net_present_value,
+                base_npv=base,
+            )
+        )
+    return tuple(results)

@@ -1,0 +1,290 @@
+"""Source figures: load ``data/*.yaml``, validate them, and hand out immutable records.
+
+Every number the briefs show starts here. A figure carries its value, unit, exact
+meaning and the source it comes from (a seed file in ``shared/seeds/`` or a citation
+from ``shared/FACTS.md``); approximations, assumptions and unconfirmed figures say so.
+A broken file is refused with one line per problem naming the file, the figure and
+what is wrong, before any analysis runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Self, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ipsreport import validation
+from ipsreport.errors import DataError
+from ipsreport.paths import data_dir
+
+SOURCES_FILE = "sources.yaml"
+CLAIMS_FILE = "claims.yaml"
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class Unit(StrEnum):
+    """What a figure's value counts. Ranges are enforced per unit."""
+
+    PERSONS = "persons"
+    COUNT = "count"
+    PCT = "pct"  # a share or rate in percent, 0-100
+    PP = "pp"  # percentage points, -100 to 100
+    DKK = "dkk"
+    DKK_THOUSAND = "dkk_thousand"
+    DKK_MILLION = "dkk_million"
+    EUR = "eur"
+    YEAR = "year"  # a calendar year
+    YEARS = "years"
+    MONTHS = "months"
+    WEEKS = "weeks"
+    RATIO = "ratio"
+    PROBABILITY = "probability"
+    SCORE = "score"
+    QALY = "qaly"
+    NAMES = "names"  # a list of names, e.g. the trial's sites
+
+
+_WHOLE_UNITS = {Unit.PERSONS, Unit.COUNT, Unit.YEAR, Unit.YEARS, Unit.MONTHS, Unit.SCORE}
+_NON_NEGATIVE_UNITS = _WHOLE_UNITS | {
+    Unit.DKK_THOUSAND,
+    Unit.DKK_MILLION,
+    Unit.WEEKS,
+    Unit.RATIO,
+    Unit.QALY,
+    Unit.EUR,
+    Unit.PCT,
+    Unit.PROBABILITY,
+}
+
+
+class Status(StrEnum):
+    """How far a figure can be trusted as it stands."""
+
+    PUBLISHED = "published"
+    APPROXIMATION = "approximation"
+    ASSUMPTION = "assumption"  # Danish: "antagelse"; the user may override it
+    UNCONFIRMED = "unconfirmed"  # usable only as a labelled assumption
+
+
+class Source(BaseModel):
+    """A seed document or a published work that figures cite."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    kind: str = Field(pattern="^(seed|citation|assumption)$")
+    title: str
+    file: str | None = None
+    date: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """How a reader sees the source cited: the seed's file name, else its title."""
+        return self.file or self.title
+
+
+class SourceFigure(BaseModel):
+    """One figure from one source, exactly as the source states it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    value: float | tuple[str, ...]
+    unit: Unit
+    meaning: str = Field(min_length=1)
+    source: str
+    also_in: tuple[str, ...] = ()
+    label: str | None = None
+    attributes: Mapping[str, str] = Field(default_factory=dict)
+    price_year: int | None = None
+    status: Status = Status.PUBLISHED
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_unit(self) -> Self:
+        value = self.value
+        if self.unit is Unit.NAMES:
+            if not isinstance(value, tuple) or not value:
+                raise ValueError("a figure in unit 'names' must be a non-empty list of names")
+            return self
+        if isinstance(value, tuple):
+            raise ValueError(f"a figure in unit '{self.unit}' must be a number, not a list")
+        if not math.isfinite(value):
+            raise ValueError(f"value {value} is not a finite number")
+        if self.unit in _NON_NEGATIVE_UNITS and value < 0:
+            raise ValueError(f"value {value:g} is negative; unit '{self.unit}' must be >= 0")
+        if self.unit in _WHOLE_UNITS and value != int(value):
+            raise ValueError(f"value {value:g} must be a whole number in unit '{self.unit}'")
+        if self.unit is Unit.PCT and value > 100:
+            raise ValueError(f"value {value:g} pct is above 100 pct")
+        if self.unit is Unit.PP and not -100 <= value <= 100:
+            raise ValueError(f"value {value:g} percentage points is outside -100 to 100")
+        if self.unit is Unit.PROBABILITY and value > 1:
+            raise ValueError(f"value {value:g} is a probability above 1")
+        if self.status is not Status.PUBLISHED and not self.note:
+            raise ValueError(f"a figure with status '{self.status}' needs a note saying why")
+        return self
+
+    @property
+    def number(self) -> float:
+        """The value as a number (refuses a list of names)."""
+        if isinstance(self.value, tuple):
+            raise DataError(f"figure '{self.id}' is a list of names, not a number")
+        return self.value
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        if not isinstance(self.value, tuple):
+            raise DataError(f"figure '{self.id}' is a number, not a list of names")
+        return self.value
+
+
+class Claim(BaseModel):
+    """A figure or comparison that a seed document states, to be held against the data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    source: str
+    quote: str = Field(min_length=1)
+    figure: str
+    check: str
+    qualifier: str = Field(
+        default="exact", pattern="^(exact|about|just_under|more_than|consistent)$"
+    )
+    explanation: str | None = None  # why a disagreement is expected (a different measure)
+    reason: str | None = None  # why the claim cannot be verified from what is at hand
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """Every source, figure and claim in one ``data/`` folder, validated and read-only."""
+
+    directory: Path
+    sources: Mapping[str, Source]
+    figures: Mapping[str, SourceFigure]
+    claims: tuple[Claim, ...]
+    digest: str
+
+    def __getitem__(self, figure_id: str) -> SourceFigure:
+        try:
+            return self.figures[figure_id]
+        except KeyError:
+            raise DataError(f"{self.directory}: no figure '{figure_id}' in the data files") from None
+
+    def value(self, figure_id: str) -> float:
+        """The numeric value of one figure."""
+        return self[figure_id].number
+
+    def source_of(self, figure_id: str) -> Source:
+        return self.sources[self[figure_id].source]
+
+    def under(self, prefix: str) -> Iterator[SourceFigure]:
+        """The figures whose id starts with ``prefix.``, in file order."""
+        return (f for key, f in self.figures.items() if key.startswith(prefix + "."))
+
+
+def data_digest(directory: Path) -> str:
+    """SHA-256 over every file in the data folder (names and bytes), in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load(directory: Path | None = None) -> SourceData:
+    """Load and validate every data file; raise :class:`DataError` listing each problem."""
+    directory = (directory or data_dir()).resolve()
+    if not directory.is_dir():
+        raise DataError(f"data folder {directory} does not exist")
+    problems: list[str] = []
+
+    sources: dict[str, Source] = {}
+    for key, raw in _section(directory / SOURCES_FILE, "sources", dict, problems).items():
+        model = _validate(Source, {"id": key, **_mapping(raw)}, f"{SOURCES_FILE}: source '{key}'",
+                          problems)
+        if model is not None:
+            sources[key] = model
+
+    figures: dict[str, SourceFigure] = {}
+    reserved = {SOURCES_FILE, CLAIMS_FILE}
+    for path in sorted(p for p in directory.glob("*.yaml") if p.name not in reserved):
+        for index, raw in enumerate(_section(path, "figures", list, problems)):
+            raw = _mapping(raw)
+            where = f"{path.name}: figure '{raw.get('id', f'#{index + 1}')}'"
+            figure = _validate(SourceFigure, raw, where, problems)
+            if figure is None:
+                continue
+            if figure.id in figures:
+                problems.append(f"{where}: the id is used twice")
+            for cited in (figure.source, *figure.also_in):
+                if cited not in sources:
+                    problems.append(f"{where}: unknown source '{cited}' (not in {SOURCES_FILE})")
+            figures[figure.id] = figure
+
+    claims: list[Claim] = []
+    for index, raw in enumerate(_section(directory / CLAIMS_FILE, "claims", list, problems)):
+        raw = _mapping(raw)
+        where = f"{CLAIMS_FILE}: claim '{raw.get('id', f'#{index + 1}')}'"
+        claim = _validate(Claim, raw, where, problems)
+        if claim is None:
+            continue
+        if claim.figure not in figures:
+            problems.append(f"{where}: unknown figure '{claim.figure}'")
+        if claim.source not in sources:
+            problems.append(f"{where}: unknown source '{claim.source}'")
+        claims.append(claim)
+
+    if problems:
+        raise DataError(f"invalid data in {directory}:\n" + "\n".join(f"  {p}" for p in problems))
+    return SourceData(
+        directory=directory,
+        sources=MappingProxyType(sources),
+        figures=MappingProxyType(figures),
+        claims=tuple(claims),
+        digest=data_digest(directory),
+    )
+
+
+def _section(path: Path, key: str, kind: type, problems: list[str]) -> Any:
+    """The top-level ``key`` of a YAML file, or an empty ``kind`` after noting the problem."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name}: file is missing")
+        return kind()
+    except yaml.YAMLError as error:
+        problems.append(f"{path.name}: not valid YAML ({' '.join(str(error).split())})")
+        return kind()
+    section = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(section, kind):
+        problems.append(f"{path.name}: needs a top-level '{key}' {kind.__name__}")
+        return kind()
+    return section
+
+
+def _mapping(raw: object) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {"_": raw}
+
+
+def _validate(
+    model: type[_Model], raw: dict[str, Any], where: str, problems: list[str]
+) -> _Model | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems.extend(f"{where}: {line}" for line in validation.problems(error))
+        return None

@@ -31,7 +31,7 @@ def check_command(as_json: bool, data_dir: Path | None) -> None:
             for r in results
         ]
         headers = ["Påstand", "Kilde", "Angivet", "Genberegnet", "Vurdering", "Begrundelse"]
-        click.echo(tabulate(rows, headers, tablefmt="grid", maxcolwidths=[40, 24, 12, 12, 12, 50]))
+        click.echo(tabulate(rows, headers, tablefmt="grid", maxcolwidths=[40, 24, 12, 12, 24, 50]))
         counts = {v: sum(r.verdict is v for r in results) for v in claims.Verdict}
         click.echo(", ".join(f"{n} {claims.VERDICT_LABELS[v]}" for v, n in counts.items()))
     if not claims.all_explained(results):

@@ -20,7 +20,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except IpsreportError as error:
-            click.echo(f"ipsreport: {error}", err=True)
+            for line in str(error).splitlines():
+                click.echo(f"ipsreport: {line}", err=True)
             sys.exit(error.exit_status)
 
 
@@ -32,8 +33,10 @@ def main() -> None:
 
 def _register() -> None:
     from ipsreport._cli_check import check_command
+    from ipsreport._cli_som import som_command
 
     main.add_command(check_command)
+    main.add_command(som_command)
 
 
 _register()

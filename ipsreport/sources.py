@@ -249,7 +249,7 @@ def load(directory: Path | None = None) -> SourceData:
         claims.append(claim)
 
     if problems:
-        raise DataError(f"invalid data in {directory}:\n" + "\n".join(f"  {p}" for p in problems))
+        raise DataError("\n".join(f"invalid data: {directory.name}/{p}" for p in problems))
     return SourceData(
         directory=directory,
         sources=MappingProxyType(sources),

@@ -30,10 +30,25 @@ from typing import Any, Self
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ipsreport.sources import SourceData
+from ipsreport.sources import SourceData, Status
 from ipsreport.validation import validated
 
 SECTORS = ("kommune", "region", "stat")
+
+
+# Where each scenario input's default comes from in data/som.yaml.
+SCENARIO_FIGURES = {
+    "years_in_operation": "som.example.years_in_operation",
+    "participants_per_year": "som.example.participants_per_year",
+    "intake_years": "som.example.intake_years",
+    "intervention_years_min": "som.example.intervention_years_min",
+    "intervention_years_max": "som.example.intervention_years_max",
+    "net_cost_per_participant": "som.example.net_cost_per_participant",
+    "effect_pp": "som.example.effect",
+    "horizon_years": "som.example.horizon_years",
+    "effect_duration_years": "som.effect_duration_years",
+    "discount_rate_pct": "som.discount_rate",
+}
 
 
 class Prices(BaseModel):
@@ -87,21 +102,11 @@ class Scenario(BaseModel):
     @classmethod
     def from_data(cls, data: SourceData, **overrides: Any) -> Scenario:
         """The published example, with any field overridden; bad values raise ParameterError."""
-        example = "som.example."
         defaults: dict[str, Any] = {
-            "years_in_operation": int(data.value(example + "years_in_operation")),
-            "participants_per_year": int(data.value(example + "participants_per_year")),
-            "intake_years": int(data.value(example + "intake_years")),
-            "intervention_years_min": int(data.value(example + "intervention_years_min")),
-            "intervention_years_max": int(data.value(example + "intervention_years_max")),
-            "net_cost_per_participant": data.value(example + "net_cost_per_participant"),
-            "effect_pp": data.value(example + "effect"),
-            "horizon_years": int(data.value(example + "horizon_years")),
-            "effect_duration_years": int(data.value("som.effect_duration_years")),
-            "prices": {s: data.value(f"som.price.{s}") for s in SECTORS},
-            "price_year": data["som.price.kommune"].price_year,
-            "discount_rate_pct": data.value("som.discount_rate"),
+            name: data.value(figure_id) for name, figure_id in SCENARIO_FIGURES.items()
         }
+        defaults["prices"] = {s: data.value(f"som.price.{s}") for s in SECTORS}
+        defaults["price_year"] = data["som.price.kommune"].price_year
         prices = overrides.pop("prices", None)
         if prices is not None:
             defaults["prices"] = {**defaults["prices"], **dict(prices)}
@@ -182,6 +187,37 @@ def run(scenario: Scenario) -> SomResult:
         payback_year=int(paid_back["year"].iloc[0]) if len(paid_back) else None,
         extra_person_years=sum(extra.values()),
     )
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One input of a scenario as a brief lists it: what, value, and where it comes from."""
+
+    name: str
+    figure_id: str
+    meaning: str
+    value: float
+    unit: str
+    source: str  # the source's label, "antagelse", or "lokalt tal" when overridden
+
+
+def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
+    """Every input in force, with its source; a value that differs from the data is local."""
+    fields = {**SCENARIO_FIGURES, **{f"prices.{s}": f"som.price.{s}" for s in SECTORS}}
+    rows = []
+    for name, figure_id in fields.items():
+        figure = data[figure_id]
+        value = (getattr(scenario.prices, name.removeprefix("prices."))
+                 if name.startswith("prices.") else getattr(scenario, name))
+        if value != figure.number:
+            source = "lokalt tal"
+        elif figure.status in (Status.ASSUMPTION, Status.UNCONFIRMED):
+            source = "antagelse"
+        else:
+            source = data.source_of(figure_id).title
+        rows.append(Assumption(name, figure_id, figure.meaning, float(value), figure.unit,
+                               source))
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

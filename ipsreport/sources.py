@@ -52,6 +52,8 @@ class Unit(StrEnum):
     SCORE = "score"
     QALY = "qaly"
     NAMES = "names"  # a list of names, e.g. the trial's sites
+    TEXT = "text"  # a piece of text, e.g. the ministry's address in a letter
+    DATE = "date"  # an ISO date, e.g. a letter's date
 
 
 _WHOLE_UNITS = {Unit.PERSONS, Unit.COUNT, Unit.YEAR, Unit.YEARS, Unit.MONTHS, Unit.SCORE}
@@ -99,7 +101,7 @@ class SourceFigure(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
-    value: float | tuple[str, ...]
+    value: float | tuple[str, ...] | dt.date | str
     unit: Unit
     meaning: str = Field(min_length=1)
     source: str
@@ -113,6 +115,16 @@ class SourceFigure(BaseModel):
     @model_validator(mode="after")
     def _value_fits_unit(self) -> Self:
         value = self.value
+        if self.unit is Unit.TEXT:
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("a figure in unit 'text' must be a non-empty text")
+            return self
+        if self.unit is Unit.DATE:
+            if not isinstance(value, dt.date):
+                raise ValueError("a figure in unit 'date' must be a date written YYYY-MM-DD")
+            return self
+        if isinstance(value, (str, dt.date)):
+            raise ValueError(f"a figure in unit '{self.unit}' must be a number, not {value!r}")
         if self.unit is Unit.NAMES:
             if not isinstance(value, tuple) or not value:
                 raise ValueError("a figure in unit 'names' must be a non-empty list of names")
@@ -137,9 +149,21 @@ class SourceFigure(BaseModel):
 
     @property
     def number(self) -> float:
-        """The value as a number (refuses a list of names)."""
-        if isinstance(self.value, tuple):
-            raise DataError(f"figure '{self.id}' is a list of names, not a number")
+        """The value as a number (refuses names, texts and dates)."""
+        if not isinstance(self.value, float):
+            raise DataError(f"figure '{self.id}' is not a number")
+        return self.value
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self.value, str):
+            raise DataError(f"figure '{self.id}' is not a text")
+        return self.value
+
+    @property
+    def date(self) -> dt.date:
+        if not isinstance(self.value, dt.date):
+            raise DataError(f"figure '{self.id}' is not a date")
         return self.value
 
     @property

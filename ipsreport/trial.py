@@ -63,6 +63,7 @@ class Comparison:
 class FollowUp:
     """The 30-month register follow-up: shares and weeks worked per arm."""
 
+    months: int
     shares: dict[str, float]
     weeks_worked: dict[str, float]
     p_value: float
@@ -159,6 +160,7 @@ def analyse(data: SourceData) -> TrialResult:
     )
     shares_30 = {arm: data.value(f"trial.followup_30m.{arm}.share") for arm in ARMS}
     followup = FollowUp(
+        months=int(data.value("trial.followup_30m.months")),
         shares=shares_30,
         weeks_worked={arm: data.value(f"trial.followup_30m.{arm}.weeks_worked") for arm in ARMS},
         p_value=data.value("trial.followup_30m.p_value"),

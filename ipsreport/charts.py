@@ -1,0 +1,147 @@
+"""The house chart style: sober, Danish axis labels and number formats, one palette.
+
+Every chart is a function of an analysis result that returns a matplotlib Figure; the
+brief's cell shows it and gives it a caption and alt text. Numbers on axes use
+:mod:`ipsreport.danish`, so "59,5" and "1.000" read as in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from ipsreport import danish
+from ipsreport.health_economics import HealthEconomicsResult
+from ipsreport.som import SECTORS, Sensitivity, SomResult
+from ipsreport.trial import TrialResult
+
+# A restrained palette: dark blue for IPS, grey for the control group, then two accents.
+BLUE = "#1f4e79"
+LIGHT_BLUE = "#6f9fd8"
+GREY = "#8c8c8c"
+RED = "#b03a2e"
+GREEN = "#3a7d44"
+SECTOR_COLOURS = {"kommune": BLUE, "region": LIGHT_BLUE, "stat": GREEN}
+SECTOR_LABELS = {"kommune": "Kommune", "region": "Region", "stat": "Stat"}
+
+HOUSE_STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#444444",
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "figure.dpi": 150,
+    "savefig.dpi": 150,
+    "svg.hashsalt": "ipsreport",  # stable ids in SVG output
+    "axes.formatter.use_locale": False,
+    "axes.axisbelow": True,
+}
+
+
+def use_house_style() -> None:
+    """Apply the house style to matplotlib (a brief's setup cell calls this once)."""
+    mpl.rcParams.update(HOUSE_STYLE)
+
+
+def _formatter(fmt: Callable[[float], str]) -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: fmt(value))
+
+
+def _figure(height: float) -> tuple[Figure, Axes]:
+    """A figure outside pyplot's registry: shown once, by the cell that returns it, and
+    never carried over to the next document in a reused kernel."""
+    figure = Figure(figsize=(7, height), layout="constrained")
+    return figure, figure.subplots()
+
+
+def trial_shares(result: TrialResult) -> Figure:
+    """Share in work or education after 18 months per arm, with 95 % interval whiskers."""
+    shares = [*result.arms, result.pooled]
+    order = [shares[3], shares[0], shares[1], shares[2]]  # pooled, IPS, IPSE, control
+    with mpl.rc_context(HOUSE_STYLE):
+        figure, axes = _figure(2.8)
+        labels = [s.label for s in order]
+        values = [s.share for s in order]
+        errors = [[s.share - s.ci_low for s in order], [s.ci_high - s.share for s in order]]
+        colours = [BLUE, LIGHT_BLUE, LIGHT_BLUE, GREY]
+        positions = range(len(order))[::-1]
+        axes.barh(list(positions), values, color=colours, height=0.6)
+        axes.errorbar(values, list(positions), xerr=errors, fmt="none", ecolor="#222222",
+                      capsize=4, linewidth=1)
+        for pos, share in zip(positions, order, strict=True):
+            axes.text(share.ci_high + 1.5, pos, danish.pct(share.share), va="center")
+        axes.set_yticks(list(positions), labels)
+        axes.set_xlim(0, 100)
+        axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v)))
+        axes.set_xlabel("Andel i job eller uddannelse inden for 18 måneder (pct.)")
+    return figure
+
+
+def savings(result: HealthEconomicsResult) -> Figure:
+    """Savings per person against usual jobcenter services, IPS and IPSE."""
+    with mpl.rc_context(HOUSE_STYLE):
+        figure, axes = _figure(2.2)
+        names = {"ips": "IPS", "ipse": "IPSE"}
+        items = list(result.savings)[::-1]
+        axes.barh([names[s.intervention] for s in items], [s.per_person for s in items],
+                  color=[LIGHT_BLUE, BLUE][-len(items):], height=0.55)
+        for index, item in enumerate(items):
+            axes.text(item.per_person * 1.01, index, danish.kr(item.per_person), va="center")
+        axes.xaxis.set_major_formatter(_formatter(danish.number))
+        axes.set_xlim(0, max(s.per_person for s in items) * 1.3)
+        axes.set_xlabel(f"Besparelse pr. person over {items[0].horizon_months} måneder (kr.)")
+    return figure
+
+
+def som_years(result: SomResult) -> Figure:
+    """Consequences per sector and cost per year as bars, accumulated net as a line."""
+    with mpl.rc_context({**HOUSE_STYLE, "axes.grid.axis": "y"}):
+        figure, axes = _figure(3.4)
+        frame = result.by_sector.pivot(index="year", columns="sector", values="consequences")
+        years = frame.index.to_list()
+        bottom = [0.0] * len(years)
+        for sector in SECTORS:
+            values = frame[sector].to_list()
+            axes.bar(years, values, bottom=bottom, color=SECTOR_COLOURS[sector],
+                     label=f"Konsekvenser, {SECTOR_LABELS[sector].lower()}", width=0.7)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        axes.bar(years, -result.by_year["cost"], color=RED, width=0.7, label="Omkostninger")
+        axes.plot(years, result.by_year["accumulated_net"], color="#222222", marker="o",
+                  markersize=3, linewidth=1.5, label="Akkumuleret nettoresultat")
+        axes.axhline(0, color="#444444", linewidth=0.8)
+        axes.yaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
+        axes.set_ylabel("Mio. kr.")
+        axes.set_xlabel("År")
+        axes.set_xticks(years)
+        axes.legend(loc="center right", fontsize=8)
+    return figure
+
+
+def tornado(rows: Sequence[Sensitivity]) -> Figure:
+    """Net present value when each input moves down and up: the widest bar on top."""
+    ordered = sorted(rows, key=lambda r: abs(r.high_npv - r.low_npv))
+    base = ordered[0].base_npv if ordered else 0.0
+    with mpl.rc_context(HOUSE_STYLE):
+        figure, axes = _figure(0.6 * len(ordered) + 1.2)
+        for index, row in enumerate(ordered):
+            axes.barh(index, row.low_npv - base, left=base, color=LIGHT_BLUE, height=0.55,
+                      label="Lav værdi" if index == 0 else None)
+            axes.barh(index, row.high_npv - base, left=base, color=BLUE, height=0.55,
+                      label="Høj værdi" if index == 0 else None)
+        axes.axvline(base, color="#222222", linewidth=1)
+        axes.set_yticks(range(len(ordered)), [r.label for r in ordered])
+        axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
+        axes.set_xlabel("Nutidsværdi af nettoresultatet (mio. kr.)")
+        axes.legend(loc="lower right", fontsize=8)
+    return figure

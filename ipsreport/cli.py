@@ -37,6 +37,7 @@ def _register() -> None:
 
     main.add_command(check_command)
     main.add_command(som_command)
+    main.add_command(__import__("ipsreport.render", fromlist=["render_command"]).render_command)
 
 
 _register()

@@ -1,0 +1,248 @@
+"""An executed brief turned into Pandoc markdown plus the images it shows.
+
+The rules are Quarto's: ``echo``, ``output`` (``false``, ``true``, ``asis``), ``include``,
+``warning`` and ``eval`` decide what of a cell appears; ``text/markdown`` output is markdown,
+images become figures (numbered when the cell's label starts with ``fig-`` and it has a
+``fig-cap``), a ``tbl-`` label with ``tbl-cap`` captions the table the cell prints, and
+``fig-alt`` is the image's alternative text. Numbers and cross-references are added later
+by Pandoc (``crossref.lua``) so that the HTML and the PDF get the very same ones.
+
+Text that comes from the kernel never becomes markup by accident: plain-text output goes
+into fenced code blocks whose fence is longer than any run of backticks in it, and plain
+inline results are backslash-escaped. Only output that a brief declares to be markdown
+(``text/markdown``, ``output: asis``) is taken as markdown.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import logging
+import re
+import string
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from nbformat import NotebookNode
+
+from ipsreport.errors import RenderError
+from ipsreport.render._brief import Brief
+from ipsreport.render._execute import ExecutedNotebook
+from ipsreport.render._params import INJECTED_TAG
+from ipsreport.render._qmd import cell_options, strip_options
+from ipsreport.render._tools import pandoc_path
+
+log = logging.getLogger("ipsreport.render")
+
+MEDIA_DIR = "media"
+
+_IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
+# Preference among a display's representations (format-neutral: the same markdown feeds
+# the HTML and the Typst output). HTML is used only for tables, converted by Pandoc.
+_PRIORITY = ("text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/html", "text/plain")
+
+_INLINE = re.compile(r"(?P<prefix>^|[^`])`\{python\}[ \t](?P<expr>[^`]+)`", re.MULTILINE)
+# ASCII punctuation that Pandoc markdown may read as markup; quotes stay (smart quotes).
+_ESCAPE = re.compile("([" + re.escape("".join(set(string.punctuation) - {"'", '"'})) + "])")
+_HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A brief as Pandoc markdown (without front matter) and the media files it links."""
+
+    brief: Brief
+    params: Mapping[str, Any]
+    markdown: str
+    media: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+
+
+def convert(executed: ExecutedNotebook) -> Document:
+    """Turn an executed brief into Pandoc markdown; images go into ``Document.media``."""
+    brief = executed.prepared.brief
+    defaults = dict(brief.execute_options)
+    blocks: list[str] = []
+    media: dict[str, bytes] = {}
+    for index, cell in enumerate(executed.notebook.cells):
+        if cell.cell_type == "markdown":
+            blocks.append(substitute_inline(cell, brief))
+        elif cell.cell_type == "code":
+            if INJECTED_TAG in cell.metadata.get("tags", []):
+                continue
+            options = {**defaults, **cell_options(cell)}
+            blocks.extend(_code_cell(cell, index, options, media, brief))
+    markdown = "\n\n".join(block.strip("\n") for block in blocks if block.strip()) + "\n"
+    return Document(
+        brief=brief,
+        params=executed.prepared.params,
+        markdown=markdown,
+        media=MappingProxyType(media),
+    )
+
+
+def substitute_inline(cell: NotebookNode, brief: Brief) -> str:
+    """A markdown cell's source with each `` `{python} expr` `` replaced by its result."""
+    results = {
+        str(entry.get("expression", "")): entry.get("result", {})
+        for entry in cell.metadata.get("user_expressions", [])
+    }
+
+    def replace(match: re.Match[str]) -> str:
+        expression = match.group("expr").strip()
+        result = results.get(expression)
+        if result is None:
+            return match.group(0)
+        return match.group("prefix") + inline_markdown(result, expression, brief)
+
+    return _INLINE.sub(replace, str(cell.source))
+
+
+def inline_markdown(result: Mapping[str, Any], expression: str, brief: Brief) -> str:
+    """Markdown for one inline result (Quarto's rules, with real escaping).
+
+    ``text/markdown`` is used as it is. ``text/plain`` is escaped; a Python string's repr
+    loses its quotes, as in Quarto. Quarto does not undo the repr's backslash escapes, so a
+    string holding e.g. a no-break space would print as ``\\xa0`` there: warn about it.
+    """
+    data = result.get("data", {})
+    if "text/markdown" in data:
+        return _text(data["text/markdown"]).strip()
+    text = _text(data.get("text/plain", ""))
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text[1:-1]
+        if "\\" in text:
+            log.warning(
+                "%s: inline expression `%s` is a string whose repr has backslash escapes "
+                "(%s); Quarto would print them literally. Use plain characters or return "
+                "IPython.display.Markdown.",
+                brief.display_name,
+                expression,
+                text[:40],
+            )
+        text = str(value)
+    return escape_markdown(text)
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Pandoc-markdown inline text: no markup, no line breaks."""
+    flat = " ".join(text.split("\n"))
+    return _ESCAPE.sub(r"\\\1", flat)
+
+
+def fenced(text: str, attributes: str = "") -> str:
+    """A fenced code block that no content can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    opener = f"{fence} {attributes}" if attributes else fence
+    return f"{opener}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def _code_cell(
+    cell: NotebookNode,
+    index: int,
+    options: Mapping[str, Any],
+    media: dict[str, bytes],
+    brief: Brief,
+) -> list[str]:
+    if options.get("include") is False:
+        return []
+    blocks: list[str] = []
+    if options.get("echo") is True:
+        blocks.append(fenced(strip_options(str(cell.source)), "{.python .cell-code}"))
+    output = options.get("output", True)
+    if output is False or options.get("eval") is False:
+        return blocks
+    label = str(options.get("label", "")) if options.get("label") else ""
+    asis = output == "asis"
+    show_warnings = options.get("warning", True) is not False
+    images = 0
+    for output_node in cell.get("outputs", []):
+        kind = output_node.get("output_type")
+        if kind == "stream":
+            if output_node.get("name") == "stderr" and not show_warnings:
+                continue
+            text = _text(output_node.get("text", ""))
+            blocks.append(text if asis else fenced(text))
+        elif kind in ("display_data", "execute_result"):
+            data = output_node.get("data", {})
+            mime = next((m for m in _PRIORITY if m in data and _usable(m, data[m])), None)
+            if mime is None:
+                continue
+            if mime == "text/markdown" or (asis and mime == "text/plain"):
+                blocks.append(_text(data[mime]))
+            elif mime in _IMAGE_TYPES:
+                blocks.append(_image(data[mime], mime, label, images, index, options, media))
+                images += 1
+            elif mime == "text/html":
+                blocks.append(_html_table(_text(data[mime]), brief))
+            else:
+                blocks.append(fenced(_text(data[mime])))
+        elif kind == "error":  # only with `error: true`
+            ename, evalue = output_node.get("ename", ""), output_node.get("evalue", "")
+            blocks.append(fenced(f"{ename}: {evalue}"))
+    if label.startswith("tbl-"):
+        caption = str(options.get("tbl-cap") or "").strip()
+        blocks.append(f": {caption} {{#{label}}}")
+    return blocks
+
+
+def _image(
+    payload: Any,
+    mime: str,
+    label: str,
+    number: int,
+    index: int,
+    options: Mapping[str, Any],
+    media: dict[str, bytes],
+) -> str:
+    extension = _IMAGE_TYPES[mime]
+    stem = _SAFE_NAME.sub("-", label) if label else f"cell-{index + 1}"
+    name = f"{MEDIA_DIR}/{stem}-{number + 1}.{extension}"
+    if mime == "image/svg+xml":
+        media[name] = _text(payload).encode("utf-8")
+    else:
+        media[name] = base64.b64decode(_text(payload))
+    first = number == 0
+    caption = str(options.get("fig-cap") or "").strip() if first else ""
+    attributes: list[str] = []
+    if first and label.startswith("fig-"):
+        attributes.append(f"#{label}")
+    alt = options.get("fig-alt")
+    if alt:
+        attributes.append('fig-alt="' + str(alt).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    attribute_text = "{" + " ".join(attributes) + "}" if attributes else ""
+    return f"![{caption}]({name}){attribute_text}"
+
+
+def _html_table(html: str, brief: Brief) -> str:
+    """An HTML table (a pandas DataFrame's repr) as a Pandoc markdown table."""
+    result = subprocess.run(
+        [pandoc_path(), "--from", "html-native_divs-native_spans", "--to", "markdown-raw_html"],
+        input=html,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RenderError(
+            f"{brief.display_name}: pandoc could not read an HTML table: "
+            + " ".join(result.stderr.split())
+        )
+    return result.stdout
+
+
+def _usable(mime: str, payload: Any) -> bool:
+    return mime != "text/html" or bool(_HTML_TABLE.search(_text(payload)))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(part) for part in value)
+    return str(value)

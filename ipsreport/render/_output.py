@@ -1,0 +1,157 @@
+"""Output files: their names, atomic writing, and the manifest of what was built from what.
+
+A parameterised render is named after its parameters (``guide-kommunekode-461.pdf``) so
+that renders for different municipalities never overwrite each other. Every file is
+written to a temporary file in the same folder and renamed into place, and
+``manifest.json`` records each output's source, parameters, hash and provenance. Several
+workers may finish at once, so the manifest is updated under a file lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from ipsreport.paths import data_dir
+
+MANIFEST_NAME = "manifest.json"
+_MAX_STEM = 100
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file written: which brief, which format, where, with what parameters."""
+
+    report: str
+    format: str
+    path: Path
+    params: Mapping[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def manifest_entry(self, output_dir: Path) -> dict[str, Any]:
+        return {
+            "report": self.report,
+            "format": self.format,
+            "path": _relative(self.path, output_dir),
+            "params": dict(self.params),
+            "sha256": self.sha256,
+            **self.provenance,
+        }
+
+
+def slugify(value: object) -> str:
+    """Lower-case ASCII words joined by hyphens: ``"Høje-Taastrup"`` → ``hoeje-taastrup``."""
+    text = str(value).translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def output_stem(stem: str, params: Mapping[str, Any]) -> str:
+    """The file name (without extension) for a brief rendered with ``params``.
+
+    Deterministic: parameters in name order, each as ``name-value``. When a value does not
+    survive slugging unchanged (``"København"``, ``"a b"``) or the name would be too long,
+    a short hash of all parameters is appended, so different parameters never collide.
+    """
+    if not params:
+        return stem
+    parts = [stem]
+    lossy = False
+    for name in sorted(params):
+        value = params[name]
+        shown = _canonical(value)
+        slug = slugify(shown)
+        lossy = lossy or slug != shown.lower() or not slug
+        parts += [slugify(name), slug or "x"]
+    name = "-".join(part for part in parts if part)
+    if lossy or len(name) > _MAX_STEM:
+        digest = hashlib.sha256(
+            json.dumps(dict(params), sort_keys=True, default=str).encode("utf-8")
+        ).hexdigest()[:8]
+        name = f"{name[:_MAX_STEM]}-{digest}"
+    return name
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def data_sha256() -> str | None:
+    """A hash of every file in the data folder in force (names and contents)."""
+    folder = data_dir()
+    if not folder.is_dir():
+        return None
+    digest = hashlib.sha256()
+    files = (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in sorted(files):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def update_manifest(output_dir: Path, outputs: Iterable[Output]) -> Path:
+    """Merge entries for ``outputs`` into ``output_dir/manifest.json`` (atomically, locked)."""
+    path = output_dir / MANIFEST_NAME
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(output_dir / f".{MANIFEST_NAME}.lock")):
+        entries: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                existing = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                existing = {}
+            if isinstance(existing, dict) and isinstance(existing.get("outputs"), dict):
+                entries = dict(existing["outputs"])
+        for output in outputs:
+            entry = output.manifest_entry(output_dir)
+            entries[entry["path"]] = entry
+        text = json.dumps(
+            {"outputs": entries}, indent=2, sort_keys=True, ensure_ascii=False, default=str
+        )
+        atomic_write(path, (text + "\n").encode("utf-8"))
+    return path
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,69 @@
+"""The external tools: Pandoc (from pypandoc-binary) and Typst (the ``typst`` package)."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pypandoc
+import typst
+
+from ipsreport.errors import RenderError
+from ipsreport.paths import templates_dir
+
+CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
+
+
+@functools.cache
+def pandoc_path() -> str:
+    """The Pandoc executable that pypandoc-binary ships."""
+    try:
+        return str(pypandoc.get_pandoc_path())
+    except OSError as error:
+        raise RenderError(f"Pandoc is not available: {error}") from None
+
+
+def run_pandoc(args: Sequence[str], *, cwd: Path, what: str) -> list[str]:
+    """Run Pandoc; return its warnings, or raise a RenderError with its error message."""
+    result = subprocess.run(
+        [pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    if result.returncode != 0:
+        raise RenderError(f"{what}: pandoc failed: {' '.join(' '.join(lines).split())}")
+    return lines
+
+
+def fonts_dir() -> Path:
+    return templates_dir() / "fonts"
+
+
+def compile_typst(source: Path, *, root: Path, what: str) -> tuple[bytes, list[str]]:
+    """Compile a Typst file to PDF bytes with the project's fonts only (no system fonts).
+
+    Ignoring system fonts makes the PDF the same on every machine: it can only use the
+    fonts in templates/fonts and those built into Typst.
+    """
+    font_paths = [str(fonts_dir())] if fonts_dir().is_dir() else []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = typst.compile_with_warnings(
+                str(source),
+                root=str(root),
+                font_paths=font_paths,
+                ignore_system_fonts=True,
+            )
+    except typst.TypstError as error:
+        message = " ".join(f"{error.message} {error.diagnostic}".split())
+        raise RenderError(f"{what}: typst failed: {message}") from None
+    except RuntimeError as error:
+        raise RenderError(f"{what}: typst failed: {' '.join(str(error).split())}") from None
+    pdf, found = result
+    if not isinstance(pdf, bytes):
+        raise RenderError(f"{what}: typst returned no PDF")
+    messages = [" ".join(str(getattr(w, "message", w)).split()) for w in found or []]
+    return pdf, messages

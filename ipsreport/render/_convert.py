@@ -45,10 +45,19 @@ _IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 _PRIORITY = ("text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/html", "text/plain")
 
 _INLINE = re.compile(r"(?P<prefix>^|[^`])`\{python\}[ \t](?P<expr>[^`]+)`", re.MULTILINE)
-# ASCII punctuation that Pandoc markdown may read as markup; quotes stay (smart quotes).
-_ESCAPE = re.compile("([" + re.escape("".join(set(string.punctuation) - {"'", '"'})) + "])")
+# ASCII punctuation that Pandoc markdown may read as markup. Quotes stay (smart quotes), and
+# so do the few marks that never start markup, to keep the markdown readable.
+_ESCAPE = re.compile(
+    "([" + re.escape("".join(sorted(set(string.punctuation) - set("'\",;?/")))) + "])"
+)
 _HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_STYLE = re.compile(r"<style.*?</style>", re.IGNORECASE | re.DOTALL)
+# Markdown without any way to carry raw HTML or attributes through: only the table's text.
+_PLAIN_MARKDOWN = (
+    "markdown-raw_html-raw_attribute-native_divs-native_spans-fenced_divs"
+    "-bracketed_spans-header_attributes-link_attributes-inline_code_attributes"
+)
 
 
 @dataclass(frozen=True)
@@ -224,8 +233,8 @@ def _image(
 def _html_table(html: str, brief: Brief) -> str:
     """An HTML table (a pandas DataFrame's repr) as a Pandoc markdown table."""
     result = subprocess.run(
-        [pandoc_path(), "--from", "html-native_divs-native_spans", "--to", "markdown-raw_html"],
-        input=html,
+        [pandoc_path(), "--from", "html", "--to", _PLAIN_MARKDOWN],
+        input=_STYLE.sub("", html),
         capture_output=True,
         text=True,
         check=False,

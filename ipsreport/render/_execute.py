@@ -38,6 +38,7 @@ from ipsreport.render._qmd import (
 )
 
 DEFAULT_TIMEOUT = 120.0
+_TIMEOUT = "CellTimeoutError"
 KERNEL_NAME = "python3"
 
 # Quarto's pattern for inline expressions (src/resources/jupyter/notebook.py).
@@ -150,6 +151,10 @@ def _execute(prepared: PreparedNotebook, kernel: Kernel, timeout: float) -> Exec
     client = kernel.client
     client.nb = nb
     client.timeout = max(1, round(timeout))
+    # On a timeout, interrupt the cell rather than abandon a busy kernel: a warm kernel
+    # must stay usable for the next brief.
+    client.interrupt_on_timeout = True
+    client.error_on_timeout = {"ename": _TIMEOUT, "evalue": f"{client.timeout} s"}
     client.allow_errors = False
     client.reset_execution_trackers()
     _run_silently(kernel, setup_source(prepared, reset=kernel.runs > 0), what="kernel setup")
@@ -189,13 +194,18 @@ def _execute_cell(
     try:
         client.execute_cell(cell, index, execution_count=count)
     except CellExecutionError as error:
+        if error.ename == _TIMEOUT:
+            raise RenderError(
+                f"{_where(prepared, cell, options)} did not finish within {client.timeout} s "
+                "(raise the limit with --timeout)"
+            ) from None
         raise RenderError(
             f"{_where(prepared, cell, options)} raised {error.ename}: {_one_line(error.evalue)}"
         ) from None
     except CellTimeoutError:
         raise RenderError(
             f"{_where(prepared, cell, options)} did not finish within {client.timeout} s "
-            "(raise it with --timeout)"
+            "(raise the limit with --timeout)"
         ) from None
     except DeadKernelError:
         last = kernel.stderr_tail()

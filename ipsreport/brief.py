@@ -9,6 +9,7 @@ as Markdown.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -39,6 +40,22 @@ def text(value: object) -> Markdown:
     return Markdown(escape(value))
 
 
+def typst_string(value: object) -> str:
+    """A Typst string literal: code mode shows it as text, so no markup in it can act."""
+    text = " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def raw(typst: str, html_text: str) -> Markdown:
+    """The same block for each format: raw Typst for the PDF, raw HTML for the web page.
+    Callers build ``typst`` from :func:`typst_string` and ``html_text`` from :func:`html_escape`."""
+    return Markdown(f"```{{=typst}}\n{typst}\n```\n\n```{{=html}}\n{html_text}\n```")
+
+
+def html_escape(value: object) -> str:
+    return html.escape(" ".join(str(value).split()))
+
+
 def bullets(items: Iterable[object]) -> Markdown:
     """A bulleted list of literal items."""
     return Markdown("\n".join(f"- {escape(item)}" for item in items))
@@ -59,5 +76,22 @@ def table(
     ]
     headers = [escape(header) for header in columns.values()]
     colalign = align or ["left"] + ["right"] * (len(columns) - 1)
-    return Markdown(tabulate(body, headers, tablefmt="pipe", colalign=colalign,
-                             disable_numparse=True))
+    lines = tabulate(body, headers, tablefmt="pipe", colalign=colalign,
+                     disable_numparse=True).splitlines()
+    lines[1] = _separator(headers, body, colalign)
+    return Markdown("\n".join(lines))
+
+
+def _separator(headers: list[str], body: list[list[str]], colalign: Sequence[str]) -> str:
+    """The pipe table's separator line, whose dashes Pandoc turns into relative column
+    widths once a row is wider than 72 characters. A column is as wide as its longest cell,
+    capped for running text, or its header's longest word: headers wrap, figures should not.
+    """
+    cells = []
+    for index, (header, align) in enumerate(zip(headers, colalign, strict=True)):
+        longest_cell = max((len(row[index]) for row in body), default=0)
+        longest_word = max((len(word) for word in header.split()), default=1)
+        dashes = "-" * (max(min(longest_cell, 40), longest_word) + 2)
+        cells.append({"left": f":{dashes}", "right": f"{dashes}:",
+                      "center": f":{dashes}:"}.get(align, dashes))
+    return "|" + "|".join(cells) + "|"

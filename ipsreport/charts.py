@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ipsreport import danish
+from ipsreport.paths import templates_dir
 from ipsreport.health_economics import HealthEconomicsResult
 from ipsreport.som import SECTORS, Sensitivity, SomResult
 from ipsreport.trial import TrialResult
@@ -28,8 +30,12 @@ GREEN = "#3a7d44"
 SECTOR_COLOURS = {"kommune": BLUE, "region": LIGHT_BLUE, "stat": GREEN}
 SECTOR_LABELS = {"kommune": "Kommune", "region": "Region", "stat": "Stat"}
 
+# The PDF's font (templates/fonts, IBM Plex Sans), so charts and text match.
+for _font in sorted((templates_dir() / "fonts").glob("*.ttf")):
+    font_manager.fontManager.addfont(str(_font))
+
 HOUSE_STYLE = {
-    "font.family": "DejaVu Sans",
+    "font.family": ["IBM Plex Sans", "DejaVu Sans"],
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,
@@ -84,7 +90,9 @@ def trial_shares(result: TrialResult) -> Figure:
         axes.set_yticks(list(positions), labels)
         axes.set_xlim(0, 100)
         axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v)))
-        axes.set_xlabel("Andel i job eller uddannelse inden for 18 måneder (pct.)")
+        axes.set_xlabel(
+            f"Andel i job eller uddannelse inden for {result.followup_months} måneder (pct.)"
+        )
     return figure
 
 

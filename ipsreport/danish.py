@@ -5,8 +5,9 @@ Rounding rule, everywhere: a value is rounded half away from zero to the digits 
 and Babel's default of half to even. Babel rounds in the current :mod:`decimal`
 context, so the rule is set with :func:`decimal.localcontext`, not by editing strings.
 
-A non-breaking space (U+00A0) joins a number to its unit, so "59,5 pct." never breaks
-across lines in a PDF.
+Number and unit are joined by a plain space: Quarto prints an inline string through its
+``repr``, so a non-breaking space would reach the reader as a literal ``\xa0``. The PDF
+template keeps a number and its unit on one line instead (templates/typst-template.typ).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 LOCALE = "da_DK"
-NBSP = "\u00a0"
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -33,22 +33,22 @@ def number(value: float, decimals: int = 0) -> str:
 
 def pct(value: float, decimals: int = 1) -> str:
     """A share in percent: ``pct(59.5) == "59,5 pct."``."""
-    return f"{number(value, decimals)}{NBSP}pct."
+    return f"{number(value, decimals)} pct."
 
 
 def points(value: float, decimals: int = 1) -> str:
     """A difference of shares: ``points(13.0) == "13,0 procentpoint"``."""
-    return f"{number(value, decimals)}{NBSP}procentpoint"
+    return f"{number(value, decimals)} procentpoint"
 
 
 def kr(value: float, decimals: int = 0) -> str:
     """Kroner: ``kr(28800) == "28.800 kr."``."""
-    return f"{number(value, decimals)}{NBSP}kr."
+    return f"{number(value, decimals)} kr."
 
 
 def mio_kr(value_dkk: float, decimals: int = 1) -> str:
     """Millions of kroner from a value in kroner: ``mio_kr(3_600_000) == "3,6 mio. kr."``."""
-    return f"{number(value_dkk / 1e6, decimals)}{NBSP}mio.{NBSP}kr."
+    return f"{number(value_dkk / 1e6, decimals)} mio. kr."
 
 
 def thousands(value_dkk_thousand: float) -> str:
@@ -84,14 +84,14 @@ def quantity(value: float, unit: str, decimals: int | None = None) -> str:
     if unit == "dkk_million":
         return mio_kr(value * 1e6, 1 if decimals is None else decimals)
     if unit == "dkk_thousand":
-        return f"{thousands(value)}{NBSP}(1.000{NBSP}kr.)"
+        return f"{thousands(value)} (1.000 kr.)"
     if unit == "eur":
-        return f"{number(value, decimals or 0)}{NBSP}euro"
+        return f"{number(value, decimals or 0)} euro"
     if unit == "persons":
-        return f"{number(value, decimals or 0)}{NBSP}personer"
+        return f"{number(value, decimals or 0)} personer"
     if unit in ("years", "months", "weeks"):
         words = {"years": "år", "months": "måneder", "weeks": "uger"}
-        return f"{number(value, decimals or 0)}{NBSP}{words[unit]}"
+        return f"{number(value, decimals or 0)} {words[unit]}"
     if unit == "year":
         return str(int(value))
     if unit == "ratio":

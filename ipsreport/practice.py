@@ -51,3 +51,28 @@ def fidelity_band(data: SourceData, score: int) -> FidelityBand:
     raise ParameterError(
         f"score: {score!r} is not allowed; an IPS-25 total is {bands[-1].low}-{bands[0].high}"
     )
+
+
+@dataclass(frozen=True)
+class Team:
+    """An IPS team sized for a steady intake."""
+
+    participants_per_year: int
+    mean_years_in_intervention: float
+    active_citizens: float  # in the intervention at any time, once intake is steady
+    caseload_max: int
+    consultants: int
+
+
+def team(data: SourceData, participants_per_year: int, years_min: int, years_max: int) -> Team:
+    """Consultants needed when ``participants_per_year`` start and stay ``years_min`` to
+    ``years_max`` years (on average the midpoint): active citizens / caseload norm, rounded up."""
+    mean_years = (years_min + years_max) / 2
+    active = participants_per_year * mean_years
+    return Team(
+        participants_per_year=participants_per_year,
+        mean_years_in_intervention=mean_years,
+        active_citizens=active,
+        caseload_max=int(data.value("fidelity.caseload_max")),
+        consultants=consultants_needed(data, math.ceil(active)),
+    )

@@ -39,5 +39,3 @@ def test_rounds_half_away_from_zero_not_to_even() -> None:
     assert danish.number(-0.04, 1) == "0,0"  # no "-0,0"
 
 
-def test_number_and_unit_do_not_break_across_lines() -> None:
-    assert danish.pct(59.5) == "59,5\u00a0pct."

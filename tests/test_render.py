@@ -37,6 +37,7 @@ from ipsreport.render._convert import escape_markdown, fenced
 from ipsreport.render._output import slugify
 from ipsreport.render._params import Parameter, coerce
 from ipsreport.render._qmd import cell_line, cell_options, parse_qmd
+from ipsreport.render._write import pandoc_metadata
 from ipsreport.render.cli import parse_param_item
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
@@ -405,3 +406,13 @@ def test_parse_param_item() -> None:
     assert parse_param_item("url:http://x") == ("url", "http://x")
     with pytest.raises(ParameterError):
         parse_param_item("n=5")
+
+
+def test_metadata_resolves_quarto_date_keywords_in_danish(tmp_path: Path) -> None:
+    qmd = tmp_path / "dato.qmd"
+    qmd.write_text('---\ntitle: "Dato"\ndate: today\n---\n\nTekst.\n', encoding="utf-8")
+    brief = read_brief(qmd)
+    document = Document(brief=brief, params={}, markdown="Tekst.\n")
+    metadata = pandoc_metadata(document, "pdf")
+    assert metadata["lang"] == "da"
+    assert re.fullmatch(r"\d{1,2}\. [a-zæøå]+ \d{4}", metadata["date"]), metadata["date"]

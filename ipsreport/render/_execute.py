@@ -17,8 +17,10 @@ import contextlib
 import copy
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -74,17 +76,34 @@ class Kernel:
         # The kernel's own stderr (start-up notices, a dying kernel's last words) goes to a
         # file, not the user's terminal; its tail is shown if the kernel dies.
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in close()
-        try:
-            self._client.km = self._client.create_kernel_manager()
-            self._client.start_new_kernel(
-                env=kernel_environment(), cwd=str(PROJECT_ROOT), stderr=self._stderr
+        self._sockets = tempfile.mkdtemp(prefix="ipsreport-kernel-")
+        for attempt in range(2):  # a kernel that dies while starting gets one more chance
+            try:
+                self._start()
+                break
+            except Exception as error:
+                with contextlib.suppress(Exception):
+                    self._client._cleanup_kernel()
+                if attempt == 1:
+                    self.close()
+                    raise RenderError(
+                        f"could not start the {KERNEL_NAME} Jupyter kernel: {_one_line(error)}"
+                    ) from None
+
+    def _start(self) -> None:
+        client = self._client
+        if os.name == "posix":
+            # Unix sockets in a folder of this kernel's own: no TCP ports to race other
+            # processes (parallel workers) for.
+            client.km = client.kernel_manager_class(
+                kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(self._sockets) / "kernel")
             )
-            self._client.start_new_kernel_client()
-        except Exception as error:
-            self.close()
-            raise RenderError(
-                f"could not start the {KERNEL_NAME} Jupyter kernel: {_one_line(error)}"
-            ) from None
+        else:
+            client.km = client.kernel_manager_class(kernel_name=KERNEL_NAME)
+        client.start_new_kernel(
+            env=kernel_environment(), cwd=str(PROJECT_ROOT), stderr=self._stderr
+        )
+        client.start_new_kernel_client()
 
     @property
     def client(self) -> NotebookClient:
@@ -101,7 +120,9 @@ class Kernel:
         if self._client.km is not None:
             with contextlib.suppress(Exception):  # best effort at shutdown
                 self._client._cleanup_kernel()
-        self._stderr.close()
+        if not self._stderr.closed:
+            self._stderr.close()
+        shutil.rmtree(self._sockets, ignore_errors=True)
 
     def __enter__(self) -> Kernel:
         return self

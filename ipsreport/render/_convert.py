@@ -163,7 +163,7 @@ def _code_cell(
     if options.get("include") is False:
         return []
     blocks: list[str] = []
-    if options.get("echo") is True:
+    if options.get("echo") in (True, "fenced"):
         blocks.append(fenced(strip_options(str(cell.source)), "{.python .cell-code}"))
     output = options.get("output", True)
     if output is False or options.get("eval") is False:

@@ -18,6 +18,7 @@ from IPython.display import Markdown
 from tabulate import tabulate
 
 from ipsreport import charts, sources
+from ipsreport import parameters as brief_parameters
 
 # Pandoc lets any ASCII punctuation be escaped with a backslash; escaping all of it is
 # the one rule that cannot miss a construct (emphasis, links, raw HTML, math, shortcodes).
@@ -28,6 +29,13 @@ def setup() -> sources.SourceData:
     """Load the data in force (``$IPSREPORT_DATA_DIR`` or ``data/``) and the chart style."""
     charts.use_house_style()
     return sources.load()
+
+
+def parameters(name: str, namespace: Mapping[str, Any]) -> brief_parameters.BriefParameters:
+    """Validate the brief's parameters (its ``ipsreport-parameters`` model) from the
+    kernel's namespace, so a bad value stops ``quarto render`` as it stops ``ipsreport``."""
+    model = brief_parameters.model(name)
+    return brief_parameters.validate(name, {key: namespace.get(key) for key in model.model_fields})
 
 
 def escape(value: object) -> str:

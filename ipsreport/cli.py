@@ -34,10 +34,11 @@ def main() -> None:
 def _register() -> None:
     from ipsreport._cli_check import check_command
     from ipsreport._cli_som import som_command
+    from ipsreport.render import render_command
 
     main.add_command(check_command)
     main.add_command(som_command)
-    main.add_command(__import__("ipsreport.render", fromlist=["render_command"]).render_command)
+    main.add_command(render_command)
 
 
 _register()

@@ -240,7 +240,7 @@ def sensitivity(scenario: Scenario) -> tuple[Sensitivity, ...]:
     cases: list[tuple[str, str, Any, Any, dict[str, Any], dict[str, Any]]] = [
         ("effect_pp", "Effekt (procentpoint)", scenario.effect_pp * 0.5,
          scenario.effect_pp * 1.5, {}, {}),
-        ("prices", "Priser pr. borger i job (alle sektorer)", 0.75, 1.25,
+        ("prices", "Priser pr. borger i job (faktor)", 0.75, 1.25,
          {"prices": scenario.prices.scaled(0.75)}, {"prices": scenario.prices.scaled(1.25)}),
         ("effect_duration_years", "Effektens varighed (år)", 1,
          min(2 * duration, scenario.horizon_years), {}, {}),

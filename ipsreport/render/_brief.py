@@ -15,6 +15,8 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from ipsreport import parameters as brief_parameters
+from ipsreport.errors import ParameterError
 from ipsreport.render._params import Parameter, declared_parameters, parameterize, validate
 from ipsreport.render._project import (
     Project,
@@ -111,8 +113,23 @@ def prepare(brief: Brief, params: Mapping[str, Any] | None = None) -> PreparedNo
     the wrong type; command-line strings are converted to the type of the default.
     """
     checked = validate(params or {}, brief.parameters, brief=brief.display_name)
+    _validate_with_model(brief, checked)
     notebook = parameterize(brief.notebook, checked)
     return PreparedNotebook(brief=brief, params=MappingProxyType(checked), notebook=notebook)
+
+
+def _validate_with_model(brief: Brief, checked: Mapping[str, Any]) -> None:
+    """Check types, ranges and data lookups (a known ``kommunekode``) with the pydantic model
+    the brief names in its front matter, before any kernel starts."""
+    name = brief.options.get(brief_parameters.FRONT_MATTER_KEY)
+    if name is None:
+        return
+    values = {key: parameter.default for key, parameter in brief.parameters.items()}
+    try:
+        brief_parameters.validate(str(name), {**values, **checked})
+    except ParameterError as error:
+        lines = str(error).splitlines()
+        raise ParameterError("\n".join(f"{brief.display_name}: {line}" for line in lines)) from None
 
 
 def _project_options(project: Project) -> dict[str, Any]:

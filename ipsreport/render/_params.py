@@ -128,7 +128,7 @@ def parse_scalar(text: str) -> Any:
     """A command-line value read as a YAML scalar, as ``quarto render -P name:value`` does."""
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a timestamp such as 2019-13-01
         return text
 
 

@@ -270,7 +270,15 @@ def _evaluate_inline(kernel: Kernel, cell: NotebookNode, prepared: PreparedNoteb
 
 
 def setup_source(prepared: PreparedNotebook, *, reset: bool) -> str:
-    """The code run before a brief: a clean namespace, its folder, figures like Quarto's."""
+    """The code run before a brief: a clean namespace, its folder, figures like Quarto's.
+
+    On a reused kernel (``reset``) the brief must not be able to tell that another brief ran
+    before it: its namespace is emptied, the working folder and ``IPSREPORT_DATA_DIR`` are
+    set again, open figures are closed, matplotlib's rcParams go back to those the kernel had
+    before its first brief, and pandas' options to their defaults. Imported modules stay
+    imported: that is what makes a warm kernel fast. The same code runs on a fresh kernel,
+    so both start from one state.
+    """
     brief = prepared.brief
     figure = brief.figure_options
     data_dir = os.environ.get(DATA_DIR_ENV)
@@ -283,10 +291,11 @@ def setup_source(prepared: PreparedNotebook, *, reset: bool) -> str:
             if data_dir
             else f"_ipsreport_os.environ.pop({DATA_DIR_ENV!r}, None)"
         ),
+        "del _ipsreport_os",
+        _RESET_LIBRARIES,
         "try:",
         "    import matplotlib.pyplot as _ipsreport_plt",
         "    from matplotlib_inline.backend_inline import set_matplotlib_formats",
-        "    _ipsreport_plt.close('all')",
         "    _ipsreport_plt.rcParams['figure.figsize'] = "
         f"({float(figure['fig-width'])!r}, {float(figure['fig-height'])!r})",
         f"    _ipsreport_plt.rcParams['figure.dpi'] = {int(figure['fig-dpi'])!r}",
@@ -295,9 +304,46 @@ def setup_source(prepared: PreparedNotebook, *, reset: bool) -> str:
         "    del set_matplotlib_formats, _ipsreport_plt",
         "except ImportError:",
         "    pass",
-        "del _ipsreport_os",
     ]
     return "\n".join(lines)
+
+
+# Library state that outlives ``%reset -f`` and that a brief can change: matplotlib's open
+# figures and rcParams (including ``interactive``, which ``plt.ioff()`` turns off and without
+# which the inline backend shows no figure), and pandas' options. The rcParams a fresh kernel
+# has once pyplot is imported are kept, on the first run, in a module of their own that
+# ``%reset -f`` does not touch; later runs go back to them (all but ``backend``, which is the
+# kernel's). Deprecation warnings about old option names are not the brief's business.
+_RESET_LIBRARIES = """\
+def _ipsreport_reset_libraries():
+    import sys
+    import types
+    import warnings
+    name = "_ipsreport_kernel_state"
+    state = sys.modules.setdefault(name, types.ModuleType(name))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import matplotlib
+            import matplotlib.pyplot as plt
+        except ImportError:
+            pass
+        else:
+            try:  # importing the inline backend is what turns interactive mode on
+                import matplotlib_inline.backend_inline  # noqa: F401
+            except ImportError:
+                pass
+            plt.close("all")
+            if not hasattr(state, "rc_params"):
+                state.rc_params = {k: v for k, v in matplotlib.rcParams.items()
+                                   if k not in ("backend", "interactive")}
+                state.interactive = matplotlib.is_interactive()
+            matplotlib.rcParams.update(state.rc_params)
+            plt.ion() if state.interactive else plt.ioff()
+        if "pandas" in sys.modules:
+            sys.modules["pandas"].reset_option("all")
+_ipsreport_reset_libraries()
+del _ipsreport_reset_libraries"""
 
 
 def _run_silently(kernel: Kernel, code: str, *, what: str) -> None:

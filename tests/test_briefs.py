@@ -82,8 +82,10 @@ def test_pdf_and_html_hold_the_computed_danish_figures(rendered: Path, stem: str
     for phrase in EXPECTED[stem]:
         assert phrase in pdf, f"{phrase!r} missing from {stem}.pdf"
         assert phrase in page, f"{phrase!r} missing from {stem}.html"
-    # An amount that ends a sentence must not print its own full stop twice.
+    # An amount that ends a sentence must not print its own full stop twice, and a number
+    # must never be split inside a thousands group ("5.30 0 kr.").
     assert not re.search(r"(kr|pct)\.\.", pdf)
+    assert not re.search(r"\d\.\d{1,2} \d", pdf)
 
 
 @pytest.mark.parametrize("stem", BRIEFS)

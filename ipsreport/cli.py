@@ -39,6 +39,7 @@ def _register() -> None:
     main.add_command(check_command)
     main.add_command(som_command)
     main.add_command(render_command)
+    main.add_command(__import__("ipsreport.batch", fromlist=["_"]).batch_command)
 
 
 _register()

@@ -1,0 +1,107 @@
+"""``ipsreport batch``: one brief rendered for every row of a table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ipsreport.batch._run import default_jobs, run_batch
+from ipsreport.errors import RenderError
+from ipsreport.render import DEFAULT_TIMEOUT, FORMATS
+
+EXIT_INTERRUPTED = 130
+
+
+def parse_formats(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--to`` as ``ipsreport render`` takes it: html, typst or pdf (typst = pdf)."""
+    chosen: set[str] = set()
+    for value in values:
+        for name in value.split(","):
+            name = name.strip().lower()
+            if not name:
+                continue
+            name = "pdf" if name == "typst" else name
+            if name not in FORMATS:
+                raise click.BadParameter(
+                    f"{name!r}; choose from html, typst (pdf)", param_hint="--to"
+                )
+            chosen.add(name)
+    return tuple(fmt for fmt in FORMATS if fmt in chosen) or FORMATS
+
+
+@click.command("batch")
+@click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--table",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV table, one row per document; columns named like the brief's parameters "
+    "are its parameters (an empty cell: the brief's default).",
+)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="FORMAT",
+    help="html, typst or pdf (typst = pdf); repeat or comma-separate. Default: both.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write (default: _output/batch/<brief>, e.g. _output/batch/guide).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Worker processes, each with its own warm kernel (default: the cores, here "
+    f"{default_jobs()}).",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ROWS",
+    help="Render only these rows: keys of the first column, names or file names, "
+    "comma-separated or repeated (e.g. --only 101,461 or --only odense).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds each cell may run.",
+)
+def batch_command(
+    report: Path,
+    table: Path,
+    to: tuple[str, ...],
+    output_dir: Path | None,
+    jobs: int | None,
+    only: tuple[str, ...],
+    timeout: float,
+) -> None:
+    """Render REPORT once per row of --table, in parallel on warm kernels.
+
+    Outputs that are current (same brief, parameters, data, code, templates and tools as
+    recorded in the folder's manifest.json) are reused; index.html links them all.
+    """
+    formats = parse_formats(to)
+    try:
+        result = run_batch(
+            report, table, formats=formats, output_dir=output_dir, jobs=jobs, only=only,
+            timeout=timeout,
+        )
+    except KeyboardInterrupt:
+        click.echo("ipsreport: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    click.echo(f"ipsreport: {result.summary}", err=True)
+    click.echo(str(result.index))
+    if result.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if result.failed:
+        lines = [f"{len(result.failed)} of {len(result.outcomes)} rows failed:"]
+        lines += [f"  {outcome.reason}" for outcome in result.failed]
+        raise RenderError("\n".join(lines))

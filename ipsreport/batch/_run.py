@@ -1,0 +1,416 @@
+"""Rendering one brief for every row of a table: plan, render in parallel, record.
+
+A run goes through four steps:
+
+1. Read the brief and the table, and take the output folder's lock (a second batch on the
+   same folder is refused, never interleaved).
+2. Validate every chosen row's parameters with :func:`ipsreport.render.prepare` (the
+   brief's pydantic model) before anything runs; a bad row fails alone.
+3. Skip every output that is current: its manifest entry has the provenance digest of
+   today's inputs (brief, parameters, data, code, templates, tool versions) and the file
+   still has the recorded SHA-256.
+4. Render the rest on a pool of worker processes, each with one warm kernel
+   (:mod:`ipsreport.batch._worker`), recording each row in ``manifest.json`` the moment it
+   is written, and finally write ``index.html``.
+
+SIGINT (Ctrl-C) or SIGTERM stops handing out rows, lets the documents in progress finish
+and record themselves, and returns; a second one stops the workers at once. Either way
+every file on disk is complete (files are renamed into place) and listed in the manifest
+only if it is, so the next run carries on where this one stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ipsreport import provenance
+from ipsreport.batch._index import FORMAT_NAMES, index_html
+from ipsreport.batch._manifest import DIGEST_KEY, Manifest
+from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
+from ipsreport.batch._table import Row, Table, read_table
+from ipsreport.batch._worker import Job, JobResult, initialize, render_job
+from ipsreport.errors import IpsreportError
+from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, Brief, prepare, read_brief
+from ipsreport.render._output import atomic_write
+
+INDEX_NAME = "index.html"
+LOCK_NAME = ".batch.lock"
+NOT_DONE = "not done"
+
+
+class BatchLockedError(IpsreportError):
+    """Another batch is writing to the same output folder."""
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: Row
+    status: str  # rendered, reused from cache, failed, not done
+    reason: str = ""
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    output_dir: Path
+    outcomes: tuple[RowOutcome, ...]
+    seconds: float
+    summary: str
+    interrupted: bool = False
+
+    def _with(self, status: str) -> list[RowOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == status]
+
+    @property
+    def rendered(self) -> list[RowOutcome]:
+        return self._with(RENDERED)
+
+    @property
+    def reused(self) -> list[RowOutcome]:
+        return self._with(REUSED)
+
+    @property
+    def failed(self) -> list[RowOutcome]:
+        return self._with(FAILED)
+
+    @property
+    def index(self) -> Path:
+        return self.output_dir / INDEX_NAME
+
+    @property
+    def manifest(self) -> Path:
+        return self.output_dir / "manifest.json"
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_output_dir(brief: Brief) -> Path:
+    """``_output/batch/<brief>``: one folder per brief, so two briefs never share names."""
+    return brief.project.output_dir / "batch" / brief.stem
+
+
+def run_batch(
+    report: Path | str,
+    table: Path | str,
+    *,
+    formats: Sequence[str] = FORMATS,
+    output_dir: Path | None = None,
+    jobs: int | None = None,
+    only: Iterable[str] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool | None = None,
+) -> BatchResult:
+    """Render ``report`` once per row of ``table``; see the module's docstring.
+
+    ``formats`` are ``html`` and/or ``pdf``; ``only`` picks rows (see
+    :meth:`~ipsreport.batch._table.Table.select`); ``timeout`` is per cell, in seconds;
+    ``progress`` forces the bar on or off (default: a bar when stderr is a terminal).
+    Raises an :class:`IpsreportError` (exit status 2) when the brief or the table cannot
+    be used or the folder is locked; failed rows are in the result, not raised.
+    """
+    started = time.perf_counter()
+    brief = read_brief(report)
+    rows_table = read_table(Path(table), brief.parameters)
+    rows = rows_table.select(only)
+    folder = Path(output_dir) if output_dir is not None else default_output_dir(brief)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise BatchLockedError(
+            f"{folder}: another batch is writing to this folder (lock file "
+            f"{folder / LOCK_NAME}); wait for it to finish or choose another --output-dir"
+        ) from None
+    try:
+        with _interrupt_on_sigterm():
+            run = _Run(brief, rows_table, rows, tuple(formats), folder, timeout, progress)
+            return run.execute(jobs or default_jobs(), started)
+    finally:
+        lock.release()
+
+
+@dataclass
+class _Run:
+    brief: Brief
+    table: Table
+    rows: tuple[Row, ...]
+    formats: tuple[str, ...]
+    folder: Path
+    timeout: float
+    show_bar: bool | None
+    outcomes: dict[str, RowOutcome] = field(default_factory=dict)
+    interrupted: bool = False
+
+    def execute(self, jobs: int, started: float) -> BatchResult:
+        _remove_partial_files(self.folder, self.table.rows)
+        self.manifest = Manifest(self.folder)
+        self.manifest.forget_missing()
+        self.base = provenance.of(self.brief.path, {})
+        early: list[tuple[Row, str, str]] = []  # rows settled before rendering
+        todo: list[tuple[Row, Job, dict[str, Any]]] = []
+        for row in self.rows:
+            try:
+                params = dict(prepare(self.brief, row.params).params)
+            except IpsreportError as error:
+                early.append((row, FAILED, f"{self.table.where(row)}: {_one_line(error)}"))
+                continue
+            digest = self._digest(params)
+            missing = tuple(
+                fmt for fmt in self.formats
+                if not self.manifest.is_current(f"{row.stem}.{fmt}", digest)
+            )
+            if not missing:
+                early.append((row, REUSED, ""))
+                continue
+            job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
+            todo.append((row, job, {"digest": digest, "params": params}))
+
+        # The pool forks its workers now, before the progress bar starts a thread.
+        pool = self._start_pool(jobs, todo) if todo else None
+        self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
+        try:
+            for row, status, reason in early:
+                self.outcomes[row.key] = RowOutcome(row, status, reason)
+                self.progress.row(row.label, status, reason)
+            if pool is not None:
+                self._render(pool, todo)
+        finally:
+            if pool is not None:
+                pool.close()
+            self.progress.close()
+            _remove_partial_files(self.folder, self.table.rows)
+            self._write_index()
+        outcomes = tuple(
+            self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows
+        )
+        seconds = time.perf_counter() - started
+        return BatchResult(
+            output_dir=self.folder,
+            outcomes=outcomes,
+            seconds=seconds,
+            summary=self.progress.summary(seconds, interrupted=self.interrupted),
+            interrupted=self.interrupted,
+        )
+
+    def _digest(self, params: Mapping[str, Any]) -> str:
+        """``provenance.of(brief, params).digest()``, without hashing the code, templates
+        and data again for every row (they are the same for the whole run)."""
+        return replace(self.base, params=dict(params)).digest()
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _start_pool(
+        self, jobs: int, todo: list[tuple[Row, Job, dict[str, Any]]]
+    ) -> _Pool:
+        return _Pool(
+            workers=max(1, min(jobs, len(todo))),
+            initargs=(str(self.brief.path), str(self.folder), self.timeout),
+            todo=todo,
+        )
+
+    def _render(self, pool: _Pool, todo: list[tuple[Row, Job, dict[str, Any]]]) -> None:
+        """Render ``todo`` on ``pool``; rows lost with a crashed worker get one more try."""
+        by_key = {row.key: (row, job, info) for row, job, info in todo}
+        for attempt in (1, 2):
+            lost = pool.run(self._finished, self._on_interrupt)
+            self.interrupted = pool.interrupted
+            if not lost or self.interrupted:
+                break
+            if attempt == 1:
+                pool.close()
+                pool = _Pool(pool.workers, pool.initargs, [by_key[key] for key in lost])
+                continue
+            for key in lost:
+                row = by_key[key][0]
+                self._fail(row, f"{self.table.where(row)}: the worker process died")
+
+    def _on_interrupt(self, hard: bool) -> None:
+        self.interrupted = True
+        if hard:
+            self.progress.message("ipsreport: stopping the workers now")
+        else:
+            self.progress.message(
+                "ipsreport: interrupted: finishing the documents in progress "
+                "(Ctrl-C again to stop at once)"
+            )
+
+    def _finished(self, row: Row, info: Mapping[str, Any], result: JobResult) -> None:
+        for warning in result.warnings:
+            self.progress.message(f"ipsreport: warning: {row.label}: {warning}")
+        if result.error is not None:
+            reason = f"{self.table.where(row)}: {result.error}"
+            if result.kernel_restarted:
+                reason += " (the worker's kernel was restarted)"
+            self._fail(row, reason)
+            return
+        entries = {
+            name: self._entry(row, info, fmt, name, sha256)
+            for fmt, name, sha256 in result.files
+        }
+        self.manifest.record(entries)
+        self.outcomes[row.key] = RowOutcome(row, RENDERED, files=tuple(entries))
+        self.progress.row(row.label, RENDERED, f"{result.seconds:.1f} s")
+
+    def _fail(self, row: Row, reason: str) -> None:
+        self.outcomes[row.key] = RowOutcome(row, FAILED, reason)
+        self.progress.row(row.label, FAILED, reason)
+
+    def _entry(
+        self, row: Row, info: Mapping[str, Any], fmt: str, name: str, sha256: str
+    ) -> dict[str, Any]:
+        return {
+            "report": self.brief.display_name,
+            "format": fmt,
+            "path": name,
+            "params": info["params"],
+            "sha256": sha256,
+            DIGEST_KEY: info["digest"],
+            "data_digest": self.base.data_digest,
+            "engine": "builtin",
+            "table": self.table.display_name,
+            "row": {"line": row.line, "key": row.key, "name": row.name, "group": row.group},
+        }
+
+    def _write_index(self) -> None:
+        title = str(self.brief.options.get("title") or self.brief.stem)
+        page = index_html(
+            title=title,
+            source=self.brief.display_name,
+            table=self.table.display_name,
+            rows=self.table.rows,
+            entries=self.manifest.entries,
+            formats=tuple(FORMAT_NAMES),
+        )
+        path = self.folder / INDEX_NAME
+        data = page.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            atomic_write(path, data)
+
+
+_Finished = Callable[[Row, Mapping[str, Any], JobResult], None]
+
+
+class _Pool:
+    """A process pool for one set of rows, with graceful and hard interruption."""
+
+    def __init__(
+        self,
+        workers: int,
+        initargs: tuple[str, str, float],
+        todo: list[tuple[Row, Job, dict[str, Any]]],
+    ) -> None:
+        self.workers = workers
+        self.initargs = initargs
+        self.interrupted = False
+        # fork: workers start with this process's imports already done; they start before
+        # any thread of ours (the progress bar's) exists.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=initialize, initargs=initargs
+        )
+        self.futures: dict[Future[JobResult], tuple[Row, Job, dict[str, Any]]] = {
+            self.executor.submit(render_job, job): (row, job, info) for row, job, info in todo
+        }
+
+    def run(self, finished: _Finished, on_interrupt: Callable[[bool], None]) -> list[str]:
+        """Hand each finished row to ``finished``; return the keys of rows whose worker died."""
+        pending = set(self.futures)
+        lost: list[str] = []
+        hard = False
+        try:
+            try:
+                self._collect(pending, finished, lost)
+            except KeyboardInterrupt:
+                self.interrupted = True
+                for future in pending:
+                    future.cancel()
+                on_interrupt(False)
+                try:
+                    self._collect(pending, finished, lost)
+                except KeyboardInterrupt:
+                    hard = True
+                    on_interrupt(True)
+                    self._terminate()
+        finally:
+            self.executor.shutdown(wait=not hard, cancel_futures=True)
+        return lost
+
+    def _collect(
+        self, pending: set[Future[JobResult]], finished: _Finished, lost: list[str]
+    ) -> None:
+        for future in as_completed(list(pending)):
+            pending.discard(future)
+            row, _job, info = self.futures[future]
+            try:
+                result = future.result()
+            except CancelledError:
+                continue
+            except BrokenProcessPool:
+                lost.append(row.key)
+                continue
+            finished(row, info, result)
+
+    def close(self) -> None:
+        """Shut the pool down (waiting for nothing that is not already finished)."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _terminate(self) -> None:
+        processes = getattr(self.executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+
+
+def _remove_partial_files(folder: Path, rows: Iterable[Row]) -> None:
+    """Remove temporary files a killed worker left behind (``.461-odense.pdf.x1y2.tmp``).
+
+    Only while holding the folder's lock, and only those of this table's outputs and the
+    index: no other writer can be halfway through them.
+    """
+    prefixes = (*(f".{row.stem}." for row in rows), f".{INDEX_NAME}.")
+    for path in folder.glob(".*.tmp"):
+        if path.name.startswith(prefixes):
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _interrupt_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) stops the batch as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(error: object) -> str:
+    return "; ".join(line.strip() for line in str(error).splitlines() if line.strip())

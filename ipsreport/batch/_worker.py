@@ -1,0 +1,191 @@
+"""A batch worker: one process, one warm kernel, one document after another.
+
+The batch runs these in a :class:`concurrent.futures.ProcessPoolExecutor`. Each worker
+reads the brief once and starts its kernel once (in the pool's initializer), with the
+expensive imports done in the kernel before the first document, and then renders job
+after job: prepare, execute on the warm kernel (which resets itself between documents,
+see :func:`ipsreport.render._execute.setup_source`), convert, write.
+
+A job never raises: what went wrong comes back as the job's error, so one bad row cannot
+stop the others. A kernel that died is replaced before the next job. Workers ignore
+SIGINT: an interrupted batch lets the documents in progress finish (the parent decides),
+so no file is left half written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing.util
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import run_sync
+
+from ipsreport.errors import IpsreportError, RenderError
+from ipsreport.render import Brief, Kernel, convert, execute, prepare, read_brief, write
+
+# Imported in each kernel before its first document, so that no document pays for them.
+WARM_UP = """\
+import ipsreport
+import ipsreport.brief
+import matplotlib
+import matplotlib.pyplot
+import pandas
+import scipy.stats
+try:
+    import matplotlib_inline.backend_inline
+except ImportError:
+    pass
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row to render: its parameters (already validated), file name and formats."""
+
+    key: str
+    params: dict[str, Any]
+    stem: str
+    formats: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    key: str
+    files: tuple[tuple[str, str, str], ...] = ()  # (format, file name, sha256)
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+    kernel_restarted: bool = False
+
+
+@dataclass
+class _Worker:
+    brief: Brief
+    output_dir: Path
+    timeout: float
+    kernel: Kernel | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def ensure_kernel(self) -> Kernel:
+        if self.kernel is None:
+            self.kernel = start_kernel(self.timeout)
+        return self.kernel
+
+    def kernel_alive(self) -> bool:
+        if self.kernel is None:
+            return False
+        km = self.kernel.client.km
+        try:
+            return km is not None and bool(run_sync(km.is_alive)())
+        except Exception:
+            return False
+
+    def drop_kernel(self) -> None:
+        if self.kernel is not None:
+            self.kernel.close()
+            self.kernel = None
+
+
+_worker: _Worker | None = None
+
+
+def start_kernel(timeout: float) -> Kernel:
+    """A kernel with the batch's imports already done."""
+    kernel = Kernel()
+    try:
+        run_code(kernel, WARM_UP, timeout=max(timeout, 60.0))
+    except BaseException:
+        kernel.close()
+        raise
+    return kernel
+
+
+def run_code(kernel: Kernel, code: str, *, timeout: float) -> None:
+    """Run ``code`` silently on ``kernel``; a RenderError if it fails."""
+    client = kernel.client
+    assert client.kc is not None
+    client.timeout = max(1, round(timeout))
+    msg_id = client.kc.execute(code, silent=True, store_history=False)
+    try:
+        reply = client.wait_for_reply(msg_id)
+    except Exception as error:  # a timeout or a dead kernel
+        raise RenderError(f"warming up the kernel failed: {type(error).__name__}") from None
+    content = (reply or {}).get("content", {})
+    if content.get("status") != "ok":
+        raise RenderError(
+            f"warming up the kernel failed: {content.get('ename')}: {content.get('evalue')}"
+        )
+
+
+class _Collect(logging.Handler):
+    """Keeps the renderer's warnings (Pandoc, Typst) for the parent to show."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _worker is not None:
+            _worker.warnings.append(record.getMessage())
+
+
+def initialize(brief_path: str, output_dir: str, timeout: float) -> None:
+    """The pool's initializer: read the brief and start the warm kernel, once per worker."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Pool workers leave through multiprocessing's exit function, not atexit.
+    multiprocessing.util.Finalize(None, shutdown, exitpriority=10)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    logger = logging.getLogger("ipsreport.render")
+    logger.addHandler(_Collect())
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        brief = read_brief(brief_path)
+    except Exception:
+        return  # every job reports it (the parent read the brief, so this is unlikely)
+    _worker = _Worker(brief=brief, output_dir=Path(output_dir), timeout=timeout)
+    with contextlib.suppress(Exception):  # the first job tries again and says why it cannot
+        _worker.ensure_kernel()
+
+
+def render_job(job: Job) -> JobResult:
+    """Render one row on this worker's kernel; never raises."""
+    started = time.perf_counter()
+    worker = _worker
+    if worker is None:
+        return JobResult(job.key, error="the worker could not read the brief")
+    worker.warnings.clear()
+    error: str | None = None
+    files: tuple[tuple[str, str, str], ...] = ()
+    try:
+        kernel = worker.ensure_kernel()
+        prepared = prepare(worker.brief, job.params)
+        executed = execute(prepared, kernel=kernel, timeout=worker.timeout)
+        outputs = write(
+            convert(executed), worker.output_dir, job.formats, stem=job.stem, manifest=False
+        )
+        files = tuple((o.format, o.path.name, o.sha256) for o in outputs)
+    except IpsreportError as problem:
+        error = " ".join(str(problem).split())
+    except Exception as problem:  # a bug or a tool's crash: still only this row
+        error = f"{type(problem).__name__}: {' '.join(str(problem).split())}"
+    restarted = False
+    if error is not None and not worker.kernel_alive():
+        worker.drop_kernel()  # the next job starts a new one
+        restarted = True
+    return JobResult(
+        key=job.key,
+        files=files,
+        error=error,
+        warnings=tuple(worker.warnings),
+        seconds=time.perf_counter() - started,
+        kernel_restarted=restarted,
+    )
+
+
+def shutdown() -> None:
+    """Shut this worker's kernel down (run when the worker process exits)."""
+    if _worker is not None:
+        _worker.drop_kernel()

@@ -11,6 +11,11 @@ Text that comes from the kernel never becomes markup by accident: plain-text out
 into fenced code blocks whose fence is longer than any run of backticks in it, and plain
 inline results are backslash-escaped. Only output that a brief declares to be markdown
 (``text/markdown``, ``output: asis``) is taken as markdown.
+
+Images are made reproducible here: the same figure gives the same bytes whenever it is
+drawn. PNG text and time chunks (matplotlib's "Software", any "Creation Time") are dropped;
+an SVG loses its ``<metadata>`` block (matplotlib puts the current date there) and the
+random ids matplotlib gives markers and clip paths are renumbered in document order.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import base64
 import logging
 import re
 import string
+import struct
 import subprocess
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -54,6 +61,17 @@ _HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 _STYLE = re.compile(r"<style.*?</style>", re.IGNORECASE | re.DOTALL)
 # Markdown without any way to carry raw HTML or attributes through: only the table's text.
+# PNG chunks that carry text or a time stamp rather than pixels.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_VOLATILE = frozenset({b"tEXt", b"zTXt", b"iTXt", b"tIME"})
+_SVG_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+# matplotlib's SVG ids, salted with a uuid4 unless rcParams["svg.hashsalt"] is set: a
+# kind and ten hex digits (hatches "h…", clip paths "p…", markers "m…", images "image…",
+# path collections "C0_1_…"); see backend_svg.RendererSVG._make_id.
+_SVG_RANDOM_ID = re.compile(
+    r'\bid="((?:[hpm]|image|Im_image|C[0-9a-f]+_[0-9a-f]+_)[0-9a-f]{10})"'
+)
+_HEX_TAIL = 10
 _PLAIN_MARKDOWN = (
     "markdown-raw_html-raw_attribute-native_divs-native_spans-fenced_divs"
     "-bracketed_spans-header_attributes-link_attributes-inline_code_attributes"
@@ -215,7 +233,9 @@ def _image(
     stem = _SAFE_NAME.sub("-", label) if label else f"cell-{index + 1}"
     name = f"{MEDIA_DIR}/{stem}-{number + 1}.{extension}"
     if mime == "image/svg+xml":
-        media[name] = _text(payload).encode("utf-8")
+        media[name] = normalise_svg(_text(payload)).encode("utf-8")
+    elif mime == "image/png":
+        media[name] = normalise_png(base64.b64decode(_text(payload)))
     else:
         media[name] = base64.b64decode(_text(payload))
     first = number == 0
@@ -228,6 +248,39 @@ def _image(
         attributes.append('fig-alt="' + str(alt).replace("\\", "\\\\").replace('"', '\\"') + '"')
     attribute_text = "{" + " ".join(attributes) + "}" if attributes else ""
     return f"![{caption}]({name}){attribute_text}"
+
+
+def normalise_png(data: bytes) -> bytes:
+    """The PNG without text and time chunks: the same pixels give the same bytes.
+
+    Anything that is not a well-formed PNG is returned unchanged.
+    """
+    if not data.startswith(_PNG_SIGNATURE):
+        return data
+    kept = [_PNG_SIGNATURE]
+    offset = len(_PNG_SIGNATURE)
+    while offset < len(data):
+        if offset + 12 > len(data):
+            return data
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        end = offset + 12 + length
+        kind = data[offset + 4 : offset + 8]
+        chunk = data[offset:end]
+        if end > len(data) or struct.unpack(">I", chunk[-4:])[0] != zlib.crc32(chunk[4:-4]):
+            return data
+        if kind not in _PNG_VOLATILE:
+            kept.append(chunk)
+        offset = end
+    return b"".join(kept)
+
+
+def normalise_svg(text: str) -> str:
+    """The SVG without its metadata (a date) and with matplotlib's random ids renumbered."""
+    text = _SVG_METADATA.sub("", text, count=1)
+    for number, old in enumerate(dict.fromkeys(_SVG_RANDOM_ID.findall(text)), start=1):
+        new = f"{old[:-_HEX_TAIL]}{number:0{_HEX_TAIL}d}"
+        text = re.sub(rf"(?<=[\"#]){re.escape(old)}(?=[\")])", new, text)
+    return text
 
 
 def _html_table(html: str, brief: Brief) -> str:

@@ -5,17 +5,24 @@ that renders for different municipalities never overwrite each other. Every file
 written to a temporary file in the same folder and renamed into place, and
 ``manifest.json`` records each output's source, parameters, hash and provenance. Several
 workers may finish at once, so the manifest is updated under a file lock.
+
+The files of one render (its HTML, its PDF and the manifest) are written all or nothing:
+each is first written in full to a temporary file beside its target, and only when every
+one of them is complete are they renamed into place. A full disk or a folder that cannot
+be written to therefore leaves the previous outputs as they were and no temporary files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,20 +91,75 @@ def output_stem(stem: str, params: Mapping[str, Any]) -> str:
     return name
 
 
+def _write_fd(handle: int, data: bytes) -> None:
+    """Write every byte of ``data`` to an open file descriptor."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
+# How bytes reach the disk. The fault tests replace it with a writer that fails with
+# ENOSPC after part of the bytes, as a full disk would: a test cannot fill a disk.
+write_fd: Callable[[int, bytes], None] = _write_fd
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` in full to a new temporary file beside ``path``; return that file.
+
+    The file is flushed to disk before this returns; on any error it is removed.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        try:
+            write_fd(handle, data)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        temporary.chmod(0o644)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def write_all(files: Mapping[Path, bytes]) -> None:
+    """Write several files all or nothing (see the module's docstring).
+
+    Raises the ``OSError`` of the first file that could not be written; none of the
+    targets has been touched then, and no temporary file is left behind.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((stage(path, data), path))
+        for temporary, path in staged:
+            temporary.replace(path)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)  # only those not renamed (an error) remain
+    for folder in {path.parent for path in files}:
+        _fsync_folder(folder)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    write_all({path: data})
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (where the platform allows it)."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -117,11 +179,17 @@ def data_sha256() -> str | None:
     return digest.hexdigest()
 
 
-def update_manifest(output_dir: Path, outputs: Iterable[Output]) -> Path:
-    """Merge entries for ``outputs`` into ``output_dir/manifest.json`` (atomically, locked)."""
+def update_manifest(
+    output_dir: Path, outputs: Iterable[Output], files: Mapping[Path, bytes] | None = None
+) -> Path:
+    """Merge entries for ``outputs`` into ``output_dir/manifest.json`` (atomically, locked).
+
+    ``files`` (the outputs' bytes by path) are written together with the manifest, all or
+    nothing, so the manifest never describes a file that is not there.
+    """
     path = output_dir / MANIFEST_NAME
     output_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(output_dir / f".{MANIFEST_NAME}.lock")):
+    with _folder_lock(output_dir):
         entries: dict[str, Any] = {}
         if path.is_file():
             try:
@@ -136,8 +204,29 @@ def update_manifest(output_dir: Path, outputs: Iterable[Output]) -> Path:
         text = json.dumps(
             {"outputs": entries}, indent=2, sort_keys=True, ensure_ascii=False, default=str
         )
-        atomic_write(path, (text + "\n").encode("utf-8"))
+        write_all({**(files or {}), path: (text + "\n").encode("utf-8")})
     return path
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` while its manifest is read and written.
+
+    On POSIX the lock is taken on the folder itself (``flock``), so no lock file is left
+    in the output folder; elsewhere a ``.manifest.json.lock`` file serves.
+    """
+    if sys.platform == "win32":
+        with FileLock(str(folder / f".{MANIFEST_NAME}.lock")):
+            yield
+        return
+    import fcntl
+
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def _canonical(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import warnings
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ from ipsreport.errors import RenderError
 from ipsreport.paths import templates_dir
 
 CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
+# A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
+_DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")
 
 
 @functools.cache
@@ -58,8 +61,7 @@ def compile_typst(source: Path, *, root: Path, what: str) -> tuple[bytes, list[s
                 ignore_system_fonts=True,
             )
     except typst.TypstError as error:
-        message = " ".join(f"{error.message} {error.diagnostic}".split())
-        raise RenderError(f"{what}: typst failed: {message}") from None
+        raise RenderError(f"{what}: typst failed: {typst_message(error)}") from None
     except RuntimeError as error:
         raise RenderError(f"{what}: typst failed: {' '.join(str(error).split())}") from None
     pdf, found = result
@@ -67,3 +69,21 @@ def compile_typst(source: Path, *, root: Path, what: str) -> tuple[bytes, list[s
         raise RenderError(f"{what}: typst returned no PDF")
     messages = [" ".join(str(getattr(w, "message", w)).split()) for w in found or []]
     return pdf, messages
+
+
+def typst_message(error: typst.TypstError) -> str:
+    """Typst's error in one line: the message, the offending line, any hints.
+
+    The diagnostic's file name and line number point into the generated, temporary Typst
+    file, which the user never sees; the offending line itself helps find the brief's text.
+    """
+    parts = [" ".join(str(error.message).split())]
+    for line in str(getattr(error, "diagnostic", "") or "").splitlines():
+        match = _DIAGNOSTIC_SOURCE.match(line)
+        if match:
+            parts.append(f"at `{match.group('code').strip()}`")
+            break
+    hints = [" ".join(str(hint).split()) for hint in getattr(error, "hints", None) or []]
+    if hints:
+        parts.append("hint: " + "; ".join(hints))
+    return ", ".join(parts)

@@ -1,14 +1,32 @@
 """Writing a converted brief: Pandoc to HTML and to Typst, Typst to PDF, files in place.
 
 Everything is built in a temporary folder first; only when every requested format has
-been built are the files moved into the output folder (each atomically), so a failing
-brief leaves no partial output behind.
+been built are the files written to the output folder, all or nothing (see ``_output``),
+so a failing brief, a full disk or a folder that cannot be written leaves no partial
+output behind.
+
+Reproducible bytes: the same brief, parameters, data, code and tools give the same HTML
+and PDF, in any output folder and at any time. Nothing in an output depends on the clock
+unless ``SOURCE_DATE_EPOCH`` is set (then it is the PDF's date and what ``date: today``
+means), nor on a temporary path; images are normalised by the converter.
+
+Provenance: each output carries :func:`ipsreport.provenance.of` for its brief and
+parameters (:func:`provenance_fields`), which ``ipsreport verify`` reads back. The HTML has
+one ``<meta name="ipsreport-…" content="…">`` per field. The PDF's Keywords hold the
+fields as ``name=value`` joined by ", " with ``ipsreport-brief`` last (the one value that
+may contain ", "), and its Subject is ``ipsreport-params=<canonical JSON>``. The values
+reach the main templates as Pandoc *variables*, escaped here for HTML attributes and for
+Typst string literals: Pandoc inserts variables verbatim, while metadata would be read as
+Markdown and does not escape ``"`` in an attribute.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import html
 import logging
+import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,17 +35,17 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from ipsreport import __version__
+from ipsreport import __version__, provenance
 from ipsreport.errors import RenderError
 from ipsreport.paths import templates_dir
 from ipsreport.render._convert import Document
 from ipsreport.render._output import (
     Output,
-    atomic_write,
     data_sha256,
     output_stem,
     sha256_bytes,
     update_manifest,
+    write_all,
 )
 from ipsreport.render._tools import CROSSREF_FILTER, compile_typst, run_pandoc
 
@@ -37,6 +55,19 @@ FORMATS = ("html", "pdf")
 # The Quarto format whose options apply to each output.
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 _READER = "markdown"
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+# The order of the fields in a PDF's Keywords; ipsreport-brief last (see the docstring).
+KEYWORD_FIELDS = (
+    "ipsreport-version",
+    "ipsreport-build-sha256",
+    "ipsreport-brief-sha256",
+    "ipsreport-data-sha256",
+    "ipsreport-code-sha256",
+    "ipsreport-templates-sha256",
+    "ipsreport-tools",
+    "ipsreport-brief",
+)
+SUBJECT_FIELD = "ipsreport-params"
 
 
 def normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -73,6 +104,8 @@ def write(
     brief = document.brief
     output_dir = Path(output_dir)
     stem = stem or output_stem(brief.stem, document.params)
+    record = provenance.of(brief.path, document.params)
+    fields = provenance_fields(record)
     built: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
         build = Path(folder)
@@ -82,26 +115,64 @@ def write(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(payload)
         for fmt in chosen:
-            built[fmt] = _BUILDERS[fmt](document, build)
+            built[fmt] = _BUILDERS[fmt](document, build, fields)
 
-    provenance = _provenance(document)
-    outputs: list[Output] = []
-    for fmt in chosen:
-        path = output_dir / f"{stem}.{fmt}"
-        atomic_write(path, built[fmt])
-        outputs.append(
-            Output(
-                report=brief.display_name,
-                format=fmt,
-                path=path,
-                params=dict(document.params),
-                sha256=sha256_bytes(built[fmt]),
-                provenance=provenance,
-            )
+    recorded = _provenance(document, record)
+    files = {output_dir / f"{stem}.{fmt}": built[fmt] for fmt in chosen}
+    outputs = [
+        Output(
+            report=brief.display_name,
+            format=fmt,
+            path=path,
+            params=dict(document.params),
+            sha256=sha256_bytes(data),
+            provenance=recorded,
         )
-    if manifest:
-        update_manifest(output_dir, outputs)
+        for fmt, (path, data) in zip(chosen, files.items(), strict=True)
+    ]
+    missing = [folder for folder in (output_dir, *output_dir.parents) if not folder.exists()]
+    try:
+        if manifest:
+            update_manifest(output_dir, outputs, files)
+        else:
+            write_all(files)
+    except OSError as error:
+        for folder in missing:  # deepest first: remove the folders this call created
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise RenderError(
+            f"{brief.display_name}: could not write to {output_dir}: {_os_reason(error)} "
+            "(nothing was written)"
+        ) from None
     return outputs
+
+
+def provenance_fields(record: provenance.Provenance) -> dict[str, str]:
+    """What an output records about how it was built: ``record.as_metadata()`` and the
+    digests of the code and templates and the tool versions, so that ``ipsreport verify``
+    can say which of them changed."""
+    return {
+        **record.as_metadata(),
+        "ipsreport-code-sha256": record.code_digest,
+        "ipsreport-templates-sha256": record.templates_digest,
+        "ipsreport-tools": provenance.canonical(record.tools),
+    }
+
+
+def source_date() -> dt.datetime | None:
+    """``SOURCE_DATE_EPOCH`` as a UTC time, or None when it is not set.
+
+    The reproducible-builds convention: a build that must show a date shows this one.
+    """
+    value = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise RenderError(
+            f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970, got {value!r}"
+        ) from None
 
 
 def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:
@@ -111,9 +182,11 @@ def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:
     metadata.setdefault("lang", "da")
     date = metadata.get("date")
     if isinstance(date, str) and date in ("today", "now", "last-modified"):
-        day = dt.date.today()
+        fixed = source_date()
+        day = fixed.date() if fixed else dt.date.today()
         if date == "last-modified":
-            day = dt.date.fromtimestamp(brief.path.stat().st_mtime)
+            modified = dt.datetime.fromtimestamp(brief.path.stat().st_mtime, tz=dt.UTC)
+            day = min(modified, fixed).date() if fixed else modified.astimezone().date()
         metadata["date"] = format_date(day, format="long", locale=_locale(metadata["lang"]))
     elif isinstance(date, dt.date):
         metadata["date"] = format_date(date, format="long", locale=_locale(metadata["lang"]))
@@ -122,9 +195,11 @@ def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:
     return metadata
 
 
-def _build_html(document: Document, build: Path) -> bytes:
+def _build_html(document: Document, build: Path, fields: Mapping[str, str]) -> bytes:
     meta = build / "meta-html.yml"
     _dump(meta, pandoc_metadata(document, "html"))
+    variables = build / "variables-html.yml"
+    _dump(variables, {"variables": html_variables(fields)})
     css = document.brief.format_option("html", "css")
     args = [
         "body.md",
@@ -138,6 +213,8 @@ def _build_html(document: Document, build: Path) -> bytes:
         str(templates_dir() / "html.html"),
         "--metadata-file",
         meta.name,
+        "--defaults",
+        str(variables),
         "--lua-filter",
         str(CROSSREF_FILTER),
         "--resource-path",
@@ -151,9 +228,12 @@ def _build_html(document: Document, build: Path) -> bytes:
     return (build / "out.html").read_bytes()
 
 
-def _build_pdf(document: Document, build: Path) -> bytes:
+def _build_pdf(document: Document, build: Path, fields: Mapping[str, str]) -> bytes:
+    metadata = pandoc_metadata(document, "pdf")
     meta = build / "meta-typst.yml"
-    _dump(meta, pandoc_metadata(document, "pdf"))
+    _dump(meta, metadata)
+    variables = build / "variables-typst.yml"
+    _dump(variables, {"variables": typst_variables(fields, metadata, source_date())})
     what = f"{document.brief.display_name} (pdf)"
     args = [
         "body.md",
@@ -166,6 +246,8 @@ def _build_pdf(document: Document, build: Path) -> bytes:
         str(templates_dir() / "typst-main.typ"),
         "--metadata-file",
         meta.name,
+        "--defaults",
+        str(variables),
         "--lua-filter",
         str(CROSSREF_FILTER),
         "--output",
@@ -177,17 +259,94 @@ def _build_pdf(document: Document, build: Path) -> bytes:
     return pdf
 
 
+def html_variables(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Template variables for templates/html.html: one meta tag per field, escaped."""
+    return {
+        "ipsreport-meta": [
+            {"name": html.escape(name), "content": html.escape(value, quote=True)}
+            for name, value in fields.items()
+        ]
+    }
+
+
+def typst_variables(
+    fields: Mapping[str, str], metadata: Mapping[str, Any], date: dt.datetime | None
+) -> dict[str, Any]:
+    """Template variables for templates/typst-main.typ's ``set document(...)``.
+
+    Strings are given as the inside of Typst string literals (the template adds the
+    quotes); the date as a Typst ``datetime(...)`` expression, or not at all.
+    """
+    variables: dict[str, Any] = {
+        "ipsreport-keywords": [
+            typst_string_body(f"{name}={fields[name]}") for name in KEYWORD_FIELDS if name in fields
+        ],
+    }
+    if SUBJECT_FIELD in fields:
+        variables["ipsreport-description"] = typst_string_body(
+            f"{SUBJECT_FIELD}={fields[SUBJECT_FIELD]}"
+        )
+    authors = plain_authors(metadata.get("author"))
+    if authors:
+        variables["ipsreport-authors"] = [typst_string_body(author) for author in authors]
+    if date is not None:
+        variables["ipsreport-date"] = (
+            f"datetime(year: {date.year}, month: {date.month}, day: {date.day}, "
+            f"hour: {date.hour}, minute: {date.minute}, second: {date.second})"
+        )
+    return variables
+
+
+_TYPST_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def typst_string_body(text: str) -> str:
+    """``text`` escaped for the inside of a Typst string literal ``"…"``."""
+    out: list[str] = []
+    for char in text:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char in _TYPST_ESCAPES:
+            out.append(_TYPST_ESCAPES[char])
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(f"\\u{{{ord(char):x}}}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def plain_authors(value: Any) -> list[str]:
+    """A brief's ``author`` (a name, a list of names, Quarto's ``name:`` mappings) as text."""
+    authors: list[str] = []
+    for item in _as_list(value):
+        name: Any = item.get("name") if isinstance(item, Mapping) else item
+        if isinstance(name, Mapping):
+            name = name.get("literal") or " ".join(
+                str(name[part]) for part in ("given", "family") if name.get(part)
+            )
+        text = " ".join(str(name or "").split())
+        if text:
+            authors.append(text)
+    return authors
+
+
 _BUILDERS = {"html": _build_html, "pdf": _build_pdf}
 
 
-def _provenance(document: Document) -> dict[str, Any]:
+def _provenance(document: Document, record: provenance.Provenance) -> dict[str, Any]:
     brief = document.brief
     return {
         "engine": "builtin",
         "ipsreport_version": __version__,
         "report_sha256": sha256_bytes(brief.path.read_bytes()),
         "data_sha256": data_sha256(),
+        "build_sha256": record.digest(),
     }
+
+
+def _os_reason(error: OSError) -> str:
+    """``Permission denied`` / ``No space left on device``: the OS's words, one line."""
+    return " ".join(str(error.strerror or error).split())
 
 
 def _report(document: Document, messages: list[str]) -> None:

@@ -40,6 +40,7 @@ def _register() -> None:
     main.add_command(som_command)
     main.add_command(render_command)
     main.add_command(__import__("ipsreport.batch", fromlist=["_"]).batch_command)
+    main.add_command(__import__("ipsreport._cli_verify", fromlist=["_"]).verify_command)
 
 
 _register()

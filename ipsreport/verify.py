@@ -1,0 +1,165 @@
+"""Is an output still what its brief, parameters, data, code and tools give today?
+
+Every PDF and HTML that the built-in renderer writes records how it was built (see
+``ipsreport/render/_write.py``): the brief, its parameters, and digests of the brief, the
+data, the code and the templates, the tool versions, and the build digest over all of them
+(:meth:`ipsreport.provenance.Provenance.digest`). :func:`verify` reads that record back,
+recomputes the provenance of the same brief and parameters against the current tree, and
+says one of three things:
+
+- ``current`` (exit status 0): the build digest is the same, so rendering again would give
+  the same inputs to the same tools;
+- ``stale: data, code`` (exit status 1): naming each recorded input that differs now
+  (``brief``, ``data``, ``code``, ``templates``, ``tools``);
+- ``not made by ipsreport`` (exit status 3): no readable ipsreport record in the file
+  (another program's PDF or HTML, a Quarto render, a file that is neither).
+
+Status 2 stays what it is for every ``ipsreport`` command: a usage error (no such file).
+"""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ipsreport import provenance
+from ipsreport.paths import PROJECT_ROOT, data_dir
+from ipsreport.render._write import KEYWORD_FIELDS, SUBJECT_FIELD, provenance_fields
+from ipsreport.sources import data_digest
+
+CURRENT, STALE, FOREIGN = "current", "stale", "not made by ipsreport"
+EXIT_STATUS = {CURRENT: 0, STALE: 1, FOREIGN: 3}
+
+BUILD = "ipsreport-build-sha256"
+BRIEF = "ipsreport-brief"
+PARAMS = "ipsreport-params"
+# What can have changed, in the order a reader cares about, and the field recording it.
+COMPONENTS = (
+    ("brief", "ipsreport-brief-sha256"),
+    ("data", "ipsreport-data-sha256"),
+    ("code", "ipsreport-code-sha256"),
+    ("templates", "ipsreport-templates-sha256"),
+    ("tools", "ipsreport-tools"),
+)
+_REQUIRED = (BUILD, BRIEF, PARAMS)
+_LAST_KEYWORD = f", {KEYWORD_FIELDS[-1]}="
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer for one file: its status and, when stale, what changed."""
+
+    status: str
+    changed: tuple[str, ...] = ()
+
+    @property
+    def line(self) -> str:
+        if self.status == STALE:
+            return f"{STALE}: {', '.join(self.changed)}"
+        return self.status
+
+    @property
+    def exit_status(self) -> int:
+        return EXIT_STATUS[self.status]
+
+
+def verify(path: Path, *, data: Path | None = None, project_root: Path = PROJECT_ROOT) -> Verdict:
+    """Compare the record in the output ``path`` with the current tree (see the module)."""
+    recorded = read_record(Path(path))
+    if recorded is None:
+        return Verdict(FOREIGN)
+    params = json.loads(recorded[PARAMS])
+    brief = project_root / recorded[BRIEF]
+    data = data or data_dir()
+    if brief.is_file():
+        current = provenance.of(brief, params, data=data, project_root=project_root)
+        if current.digest() == recorded[BUILD]:
+            return Verdict(CURRENT)
+        now = provenance_fields(current)
+    else:  # the brief is gone or renamed: compare what can still be computed
+        now = {
+            "ipsreport-data-sha256": data_digest(data),
+            "ipsreport-code-sha256": provenance.code_digest(),
+            "ipsreport-templates-sha256": provenance.templates_digest(),
+            "ipsreport-tools": provenance.canonical(provenance.tool_versions()),
+        }
+    changed = tuple(name for name, key in COMPONENTS if recorded.get(key) != now.get(key))
+    return Verdict(STALE, changed or ("inputs the file does not record",))
+
+
+def read_record(path: Path) -> dict[str, str] | None:
+    """The ipsreport fields embedded in a PDF or an HTML file, or None if there are none."""
+    content = path.read_bytes()
+    if content.lstrip()[:5] == b"%PDF-":
+        fields = pdf_record(content)
+    else:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        fields = html_record(text)
+    if fields is None or any(not fields.get(name) for name in _REQUIRED):
+        return None
+    try:
+        params = json.loads(fields[PARAMS])
+    except json.JSONDecodeError:
+        return None
+    return fields if isinstance(params, dict) else None
+
+
+def pdf_record(content: bytes) -> dict[str, str] | None:
+    """The fields from a PDF's Keywords (``name=value, …``, the brief last) and Subject."""
+    import pypdf  # only verify needs it; keep the import off the renderer's path
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a foreign PDF may be untidy
+    try:
+        info = pypdf.PdfReader(io.BytesIO(content)).metadata or {}
+        keywords = str(info.get("/Keywords") or "")
+        subject = str(info.get("/Subject") or "")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        return None
+    head, found, brief = keywords.partition(_LAST_KEYWORD)
+    if not found:
+        return None
+    fields: dict[str, str] = {}
+    for item in head.split(", "):
+        name, equals, value = item.partition("=")
+        if equals and name.startswith("ipsreport-"):
+            fields[name] = value
+    fields[KEYWORD_FIELDS[-1]] = brief
+    prefix = f"{SUBJECT_FIELD}="
+    if subject.startswith(prefix):
+        fields[SUBJECT_FIELD] = subject[len(prefix) :]
+    return fields
+
+
+def html_record(text: str) -> dict[str, str] | None:
+    """The fields from an HTML page's ``<meta name="ipsreport-…" content="…">`` tags."""
+    parser = _MetaParser()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some malformed input
+        return None
+    return parser.fields or None
+
+
+class _MetaParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta":
+            return
+        attributes: Mapping[str, Any] = dict(attrs)
+        name, content = attributes.get("name"), attributes.get("content")
+        if isinstance(name, str) and name.startswith("ipsreport-") and content is not None:
+            self.fields.setdefault(name, str(content))

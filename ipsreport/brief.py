@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from IPython.display import Markdown
+from IPython.display import Markdown  # type: ignore[attr-defined]
 from tabulate import tabulate
 
 from ipsreport import charts, sources

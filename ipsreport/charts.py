@@ -8,6 +8,7 @@ brief's cell shows it and gives it a caption and alt text. Numbers on axes use
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib import font_manager
@@ -16,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ipsreport import danish
-from ipsreport.paths import templates_dir
 from ipsreport.health_economics import HealthEconomicsResult
+from ipsreport.paths import templates_dir
 from ipsreport.som import SECTORS, Sensitivity, SomResult
 from ipsreport.trial import TrialResult
 
@@ -34,7 +35,8 @@ SECTOR_LABELS = {"kommune": "Kommune", "region": "Region", "stat": "Stat"}
 for _font in sorted((templates_dir() / "fonts").glob("*.ttf")):
     font_manager.fontManager.addfont(str(_font))
 
-HOUSE_STYLE = {
+# Typed loosely: matplotlib's stubs key rcParams by a Literal of every setting name.
+HOUSE_STYLE: dict[Any, Any] = {
     "font.family": ["IBM Plex Sans", "DejaVu Sans"],
     "font.size": 10,
     "axes.titlesize": 11,

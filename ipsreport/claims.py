@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -124,7 +124,8 @@ def _check_copenhagen(c: _Context, claim: Claim) -> Recomputed:
 def _check_cheaper_and_better(c: _Context, claim: Claim) -> Recomputed:
     savings = [s.per_person for s in c.health.savings]
     arms = {a.arm: a.share for a in c.trial.arms}
-    holds = all(s > 0 for s in savings) and arms["ips"] > arms["sau"] and arms["ipse"] > arms["sau"]
+    holds = bool(all(s > 0 for s in savings) and arms["ips"] > arms["sau"]
+                 and arms["ipse"] > arms["sau"])
     basis = (
         f"Billigere: besparelser på {danish.join([danish.kr(s) for s in savings])} pr. person; "
         f"bedre: {danish.pct(arms['ips'])} (IPS) og {danish.pct(arms['ipse'])} (IPSE) i job "
@@ -239,7 +240,8 @@ def stated_decimals(value: float) -> int:
 
 def _holds(claim: Claim, stated: float, recomputed: float) -> bool:
     if claim.qualifier == "exact":
-        return abs(recomputed - stated) <= 0.5 * 10 ** -stated_decimals(stated) + 1e-9
+        tolerance = 0.5 * 10.0 ** -stated_decimals(stated)
+        return abs(recomputed - stated) <= tolerance + 1e-9
     if claim.qualifier == "about":
         return math.isclose(recomputed, stated, rel_tol=0.05)
     if claim.qualifier == "just_under":
@@ -274,7 +276,9 @@ def _judge(claim: Claim, figure: SourceFigure, result: Recomputed | None) -> tup
         return Verdict.AGREES, _AGREEMENT[claim.qualifier]
     if claim.explanation:
         return Verdict.DISAGREES, claim.explanation
-    return Verdict.DISAGREES, "Genberegnet afviger fra det angivne, og datafilerne forklarer ikke hvorfor."
+    return Verdict.DISAGREES, (
+        "Genberegnet afviger fra det angivne, og datafilerne forklarer ikke hvorfor."
+    )
 
 
 def _shown_decimals(result: Recomputed, stated: int) -> int | None:

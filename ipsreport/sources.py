@@ -9,11 +9,11 @@ what is wrong, before any analysis runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -204,7 +204,9 @@ class SourceData:
         try:
             return self.figures[figure_id]
         except KeyError:
-            raise DataError(f"{self.directory}: no figure '{figure_id}' in the data files") from None
+            raise DataError(
+                f"{self.directory}: no figure '{figure_id}' in the data files"
+            ) from None
 
     def value(self, figure_id: str) -> float:
         """The numeric value of one figure."""

@@ -147,7 +147,8 @@ def test_parameter_changes_what_the_brief_says(tmp_path: Path) -> None:
     [
         # The paper's IPSE arm: the arm's row and the pooled share both follow.
         ("findings", "trial.ipse.share_18m", 55.0, "59,1 pct.", "55,0 pct."),
-        ("copenhagen-budget", "budget.table1.ei", 2800, "Tabel 1 giver 3.600", "Tabel 1 giver 3.700"),
+        ("copenhagen-budget", "budget.table1.ei", 2800, "Tabel 1 giver 3.600",
+         "Tabel 1 giver 3.700"),
     ],
 )
 def test_changed_source_figure_reaches_the_pdf(

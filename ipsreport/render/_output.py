@@ -30,6 +30,7 @@ from typing import Any
 from filelock import FileLock
 
 from ipsreport.paths import data_dir
+from ipsreport.sources import data_digest
 
 MANIFEST_NAME = "manifest.json"
 _MAX_STEM = 100
@@ -167,16 +168,12 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def data_sha256() -> str | None:
-    """A hash of every file in the data folder in force (names and contents)."""
+    """The digest of the data folder in force, as :mod:`ipsreport.provenance` computes it
+    (so the manifest and the outputs' embedded provenance agree)."""
     folder = data_dir()
     if not folder.is_dir():
         return None
-    digest = hashlib.sha256()
-    files = (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in sorted(files):
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return data_digest(folder)
 
 
 def update_manifest(

@@ -51,7 +51,14 @@ def _folder_with_previous_outputs(folder: Path) -> Path:
 
 
 def _contents(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    """Every file in ``folder`` but the manifest's lock file, which all writers share and
+    which is never removed (a lock file deleted while another process waits on it breaks
+    the lock)."""
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(folder.iterdir())
+        if path.name != ".manifest.json.lock"
+    }
 
 
 def _assert_clean_failure(exit_code: int, output: str, brief: Path, folder: Path) -> str:

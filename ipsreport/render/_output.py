@@ -14,15 +14,13 @@ be written to therefore leaves the previous outputs as they were and no temporar
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import sys
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +184,7 @@ def update_manifest(
     """
     path = output_dir / MANIFEST_NAME
     output_dir.mkdir(parents=True, exist_ok=True)
-    with _folder_lock(output_dir):
+    with FileLock(str(lock_path(output_dir))):
         entries: dict[str, Any] = {}
         if path.is_file():
             try:
@@ -205,25 +203,9 @@ def update_manifest(
     return path
 
 
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` while its manifest is read and written.
-
-    On POSIX the lock is taken on the folder itself (``flock``), so no lock file is left
-    in the output folder; elsewhere a ``.manifest.json.lock`` file serves.
-    """
-    if sys.platform == "win32":
-        with FileLock(str(folder / f".{MANIFEST_NAME}.lock")):
-            yield
-        return
-    import fcntl
-
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)  # releases the lock
+def lock_path(output_dir: Path) -> Path:
+    """The lock file that every writer of ``output_dir/manifest.json`` holds (the batch too)."""
+    return output_dir / f".{MANIFEST_NAME}.lock"
 
 
 def _canonical(value: Any) -> str:

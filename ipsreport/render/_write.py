@@ -42,6 +42,7 @@ from ipsreport.render._convert import Document
 from ipsreport.render._output import (
     Output,
     data_sha256,
+    lock_path,
     output_stem,
     sha256_bytes,
     update_manifest,
@@ -139,6 +140,7 @@ def write(
     except OSError as error:
         for folder in missing:  # deepest first: remove the folders this call created
             with contextlib.suppress(OSError):
+                lock_path(folder).unlink(missing_ok=True)
                 folder.rmdir()
         raise RenderError(
             f"{brief.display_name}: could not write to {output_dir}: {_os_reason(error)} "

@@ -120,7 +120,7 @@ def pdf_record(content: bytes) -> dict[str, str] | None:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a foreign PDF may be untidy
     try:
-        info = pypdf.PdfReader(io.BytesIO(content)).metadata or {}
+        info: Mapping[str, Any] = pypdf.PdfReader(io.BytesIO(content)).metadata or {}
         keywords = str(info.get("/Keywords") or "")
         subject = str(info.get("/Subject") or "")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):

@@ -131,17 +131,17 @@ def write(
         )
         for fmt, (path, data) in zip(chosen, files.items(), strict=True)
     ]
-    missing = [folder for folder in (output_dir, *output_dir.parents) if not folder.exists()]
+    missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
     try:
         if manifest:
             update_manifest(output_dir, outputs, files)
         else:
             write_all(files)
     except OSError as error:
-        for folder in missing:  # deepest first: remove the folders this call created
+        for created in missing:  # deepest first: remove the folders this call created
             with contextlib.suppress(OSError):
-                lock_path(folder).unlink(missing_ok=True)
-                folder.rmdir()
+                lock_path(created).unlink(missing_ok=True)
+                created.rmdir()
         raise RenderError(
             f"{brief.display_name}: could not write to {output_dir}: {_os_reason(error)} "
             "(nothing was written)"

@@ -118,13 +118,17 @@ def pdf_record(content: bytes) -> dict[str, str] | None:
     import pypdf  # only verify needs it; keep the import off the renderer's path
     from pypdf.errors import PyPdfError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a foreign PDF may be untidy
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # a foreign PDF may be untidy: not worth a warning here
     try:
         info: Mapping[str, Any] = pypdf.PdfReader(io.BytesIO(content)).metadata or {}
         keywords = str(info.get("/Keywords") or "")
         subject = str(info.get("/Subject") or "")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
         return None
+    finally:
+        logger.setLevel(level)
     head, found, brief = keywords.partition(_LAST_KEYWORD)
     if not found:
         return None

@@ -17,6 +17,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -270,3 +271,17 @@ def test_a_folder_that_is_a_file(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match=r"could not write to .*blocker/out: Not a directory"):
         write(document, blocker / "out")
     assert sorted(tmp_path.iterdir()) == [blocker]
+
+
+def test_no_room_for_the_temporary_build_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TMPDIR on a disk that refuses files (here: a folder that is a plain file)."""
+    blocker = tmp_path / "tmp-is-a-file"
+    blocker.write_bytes(b"")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker))
+    document = Document(brief=read_brief(TINY), params={}, markdown="Tekst.\n")
+    folder = _folder_with_previous_outputs(tmp_path / "out")
+    with pytest.raises(RenderError, match=r"could not build in a temporary folder under .*: Not"):
+        write(document, folder)
+    assert _contents(folder) == PREVIOUS

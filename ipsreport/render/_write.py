@@ -108,15 +108,21 @@ def write(
     record = provenance.of(brief.path, document.params)
     fields = provenance_fields(record)
     built: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
-        build = Path(folder)
-        (build / "body.md").write_text(document.markdown, encoding="utf-8")
-        for name, payload in document.media.items():
-            target = build / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(payload)
-        for fmt in chosen:
-            built[fmt] = _BUILDERS[fmt](document, build, fields)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
+            build = Path(folder)
+            (build / "body.md").write_text(document.markdown, encoding="utf-8")
+            for name, payload in document.media.items():
+                target = build / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(payload)
+            for fmt in chosen:
+                built[fmt] = _BUILDERS[fmt](document, build, fields)
+    except OSError as error:  # the temporary folder's disk is full, or it cannot be made
+        raise RenderError(
+            f"{brief.display_name}: could not build in a temporary folder under "
+            f"{tempfile.gettempdir()}: {_os_reason(error)} (nothing was written)"
+        ) from None
 
     recorded = _provenance(document, record)
     files = {output_dir / f"{stem}.{fmt}": built[fmt] for fmt in chosen}

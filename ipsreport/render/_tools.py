@@ -44,11 +44,15 @@ def fonts_dir() -> Path:
     return templates_dir() / "fonts"
 
 
-def compile_typst(source: Path, *, root: Path, what: str) -> tuple[bytes, list[str]]:
+def compile_typst(
+    source: Path, *, root: Path, what: str, pdf_standard: str | None = None
+) -> tuple[bytes, list[str]]:
     """Compile a Typst file to PDF bytes with the project's fonts only (no system fonts).
 
     Ignoring system fonts makes the PDF the same on every machine: it can only use the
-    fonts in templates/fonts and those built into Typst.
+    fonts in templates/fonts and those built into Typst. ``pdf_standard`` (Quarto's
+    ``pdf-standard`` option, e.g. ``ua-1``) makes Typst validate the PDF against that
+    standard and refuse to write one that fails, e.g. a figure without alt text.
     """
     font_paths = [str(fonts_dir())] if fonts_dir().is_dir() else []
     try:
@@ -59,6 +63,7 @@ def compile_typst(source: Path, *, root: Path, what: str) -> tuple[bytes, list[s
                 root=str(root),
                 font_paths=font_paths,
                 ignore_system_fonts=True,
+                **({"pdf_standards": pdf_standard} if pdf_standard else {}),
             )
     except typst.TypstError as error:
         raise RenderError(f"{what}: typst failed: {typst_message(error)}") from None

@@ -262,7 +262,9 @@ def _build_pdf(document: Document, build: Path, fields: Mapping[str, str]) -> by
         "out.typ",
     ]
     _report(document, run_pandoc(args, cwd=build, what=what))
-    pdf, messages = compile_typst(build / "out.typ", root=build, what=what)
+    standard = document.brief.format_option("typst", "pdf-standard")
+    pdf, messages = compile_typst(build / "out.typ", root=build, what=what,
+                                  pdf_standard=str(standard) if standard else None)
     _report(document, messages)
     return pdf
 

@@ -14,6 +14,7 @@ be written to therefore leaves the previous outputs as they were and no temporar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from ipsreport.errors import RenderError
 from ipsreport.paths import data_dir
 from ipsreport.sources import data_digest
 
@@ -201,6 +203,40 @@ def update_manifest(
         )
         write_all({**(files or {}), path: (text + "\n").encode("utf-8")})
     return path
+
+
+def publish(
+    what: str,
+    output_dir: Path,
+    files: Mapping[Path, bytes],
+    outputs: Iterable[Output],
+    *,
+    manifest: bool = True,
+) -> None:
+    """Write ``files`` (and, with ``manifest``, their manifest entries) all or nothing.
+
+    Both engines end here. On failure nothing is left behind, not even the folders this
+    call created, and the error is one :class:`RenderError` line naming ``what``.
+    """
+    missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
+    try:
+        if manifest:
+            update_manifest(output_dir, outputs, files)
+        else:
+            write_all(files)
+    except OSError as error:
+        for created in missing:  # deepest first: remove the folders this call created
+            with contextlib.suppress(OSError):
+                lock_path(created).unlink(missing_ok=True)
+                created.rmdir()
+        raise RenderError(
+            f"{what}: could not write to {output_dir}: {os_reason(error)} (nothing was written)"
+        ) from None
+
+
+def os_reason(error: OSError) -> str:
+    """``Permission denied`` / ``No space left on device``: the OS's words, one line."""
+    return " ".join(str(error.strerror or error).split())
 
 
 def lock_path(output_dir: Path) -> Path:

@@ -20,11 +20,10 @@ from ipsreport.errors import RenderError
 from ipsreport.render._brief import PreparedNotebook
 from ipsreport.render._output import (
     Output,
-    atomic_write,
     data_sha256,
     output_stem,
+    publish,
     sha256_bytes,
-    update_manifest,
 )
 
 _QUARTO_TO = {"html": "html", "pdf": "typst"}
@@ -81,19 +80,17 @@ def render_with_quarto(
         "report_sha256": sha256_bytes(brief.path.read_bytes()),
         "data_sha256": data_sha256(),
     }
-    outputs: list[Output] = []
-    for fmt, data in built.items():
-        path = output_dir / f"{stem}.{fmt}"
-        atomic_write(path, data)
-        outputs.append(
-            Output(
-                report=brief.display_name,
-                format=fmt,
-                path=path,
-                params=dict(prepared.params),
-                sha256=sha256_bytes(data),
-                provenance=provenance,
-            )
+    files = {output_dir / f"{stem}.{fmt}": data for fmt, data in built.items()}
+    outputs = [
+        Output(
+            report=brief.display_name,
+            format=fmt,
+            path=path,
+            params=dict(prepared.params),
+            sha256=sha256_bytes(data),
+            provenance=provenance,
         )
-    update_manifest(output_dir, outputs)
+        for (fmt, data), path in zip(built.items(), files, strict=True)
+    ]
+    publish(brief.display_name, output_dir, files, outputs)
     return outputs

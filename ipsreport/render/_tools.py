@@ -8,6 +8,7 @@ import subprocess
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import pypandoc
 import typst
@@ -63,7 +64,8 @@ def compile_typst(
                 root=str(root),
                 font_paths=font_paths,
                 ignore_system_fonts=True,
-                **({"pdf_standards": pdf_standard} if pdf_standard else {}),
+                # A str from _quarto.yml; Typst itself refuses a standard it does not know.
+                pdf_standards=cast(Any, pdf_standard),
             )
     except typst.TypstError as error:
         raise RenderError(f"{what}: typst failed: {typst_message(error)}") from None

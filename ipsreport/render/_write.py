@@ -22,7 +22,6 @@ Markdown and does not escape ``"`` in an attribute.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 import logging
@@ -42,11 +41,10 @@ from ipsreport.render._convert import Document
 from ipsreport.render._output import (
     Output,
     data_sha256,
-    lock_path,
+    os_reason,
     output_stem,
+    publish,
     sha256_bytes,
-    update_manifest,
-    write_all,
 )
 from ipsreport.render._tools import CROSSREF_FILTER, compile_typst, run_pandoc
 
@@ -121,7 +119,7 @@ def write(
     except OSError as error:  # the temporary folder's disk is full, or it cannot be made
         raise RenderError(
             f"{brief.display_name}: could not build in a temporary folder under "
-            f"{tempfile.gettempdir()}: {_os_reason(error)} (nothing was written)"
+            f"{tempfile.gettempdir()}: {os_reason(error)} (nothing was written)"
         ) from None
 
     recorded = _provenance(document, record)
@@ -137,21 +135,7 @@ def write(
         )
         for fmt, (path, data) in zip(chosen, files.items(), strict=True)
     ]
-    missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
-    try:
-        if manifest:
-            update_manifest(output_dir, outputs, files)
-        else:
-            write_all(files)
-    except OSError as error:
-        for created in missing:  # deepest first: remove the folders this call created
-            with contextlib.suppress(OSError):
-                lock_path(created).unlink(missing_ok=True)
-                created.rmdir()
-        raise RenderError(
-            f"{brief.display_name}: could not write to {output_dir}: {_os_reason(error)} "
-            "(nothing was written)"
-        ) from None
+    publish(brief.display_name, output_dir, files, outputs, manifest=manifest)
     return outputs
 
 
@@ -352,11 +336,6 @@ def _provenance(document: Document, record: provenance.Provenance) -> dict[str, 
         "data_sha256": data_sha256(),
         "build_sha256": record.digest(),
     }
-
-
-def _os_reason(error: OSError) -> str:
-    """``Permission denied`` / ``No space left on device``: the OS's words, one line."""
-    return " ".join(str(error.strerror or error).split())
 
 
 def _report(document: Document, messages: list[str]) -> None:

@@ -92,7 +92,7 @@ def batch_command(
     try:
         result = run_batch(
             report, table, formats=formats, output_dir=output_dir, jobs=jobs, only=only,
-            timeout=timeout,
+            timeout=timeout, fresh_process=True,
         )
     except KeyboardInterrupt:
         click.echo("ipsreport: interrupted", err=True)

@@ -1,10 +1,11 @@
 """``manifest.json`` of a batch folder: every output, what it was built from, its hash.
 
 The file has the renderer's shape (``{"outputs": {<file name>: entry}}``), so either can
-read what the other wrote and both merge rather than overwrite. A batch entry adds the
-output's provenance digest (:func:`ipsreport.provenance.of`), which is what makes the
-batch incremental: an output is current when its entry has the digest of today's inputs
-and the file still has the recorded SHA-256.
+read what the other wrote and both merge rather than overwrite. Each entry carries the
+output's provenance digest (``build_sha256``, :func:`ipsreport.provenance.of`, recorded by
+the renderer), which is what makes the batch incremental: an output is current when its
+entry has the digest of today's inputs and the file still has the recorded SHA-256. The
+batch adds the table row the output came from.
 
 The manifest is rewritten after every finished row, atomically (a temporary file and a
 rename) and under the renderer's manifest lock, so an interrupted batch leaves a manifest
@@ -22,9 +23,10 @@ from typing import Any
 from filelock import FileLock
 
 from ipsreport.render import MANIFEST_NAME
-from ipsreport.render._output import atomic_write
+from ipsreport.render._output import atomic_write, lock_path
 
-DIGEST_KEY = "provenance_digest"
+# The renderer records the provenance digest (ipsreport.provenance) under this key.
+DIGEST_KEY = "build_sha256"
 
 
 def file_sha256(path: Path) -> str:
@@ -41,7 +43,7 @@ class Manifest:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / MANIFEST_NAME
-        self._lock = FileLock(str(folder / f".{MANIFEST_NAME}.lock"))
+        self._lock = FileLock(str(lock_path(folder)))
         self.entries: dict[str, dict[str, Any]] = _read(self.path)
         self._changed: dict[str, dict[str, Any] | None] = {}
 

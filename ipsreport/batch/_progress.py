@@ -39,7 +39,7 @@ class Progress:
         self.total = total
         self.counts = Counts()
         use_bar = bar if bar is not None else _is_tty(self.stream)
-        self._bar: tqdm | None = None  # type: ignore[type-arg]
+        self._bar: tqdm[None] | None = None
         if use_bar and total:
             self._bar = tqdm(total=total, desc=title, unit="dok", file=self.stream,
                              dynamic_ncols=True, leave=True)

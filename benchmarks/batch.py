@@ -1,0 +1,239 @@
+"""Benchmark: the municipal guide for many municipalities, naive against ``ipsreport batch``.
+
+Run from the project folder::
+
+    python benchmarks/batch.py            # all four measurements, a few minutes
+    python benchmarks/batch.py --count 5  # a smaller naive/batch comparison
+
+It measures, on this machine, each as the command a user would type (a fresh process):
+
+(a) naive: ``ipsreport render reports/guide.qmd -P kommunekode:K`` once per municipality,
+    one after another (a new process, a new kernel and every import per document);
+(b) ``ipsreport batch`` for the same municipalities, into an empty folder;
+(c) ``ipsreport batch`` for all 98 municipalities, PDF and HTML, into an empty folder;
+(d) (c) again with nothing changed (every output reused from the cache).
+
+For each: wall-clock seconds, seconds per document, and the peak memory of the whole
+process tree (the command, its workers, their kernels, Pandoc), sampled every 50 ms.
+Memory is given twice: the sum of resident set sizes (RSS; pages that forked processes
+share are counted once per process, so this overstates) and the sum of proportional set
+sizes (PSS; shared pages split between the processes that share them: the memory the
+tree really takes). ``resource.getrusage`` would give only the largest single process.
+
+Outputs go to a temporary folder that is removed afterwards (``--keep`` keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "reports" / "guide.qmd"
+TABLE = ROOT / "data" / "kommuner.csv"
+CLI = [sys.executable, "-c", "from ipsreport.cli import main; main()"]
+GIB = 1024**3
+
+TARGETS = {
+    "full_seconds": 60.0,  # (c): 98 municipalities, PDF and HTML
+    "speedup": 10.0,  # (a) / (b)
+    "nothing_changed_seconds": 2.0,  # (d)
+    "peak_bytes": 2 * GIB,
+}
+
+
+@dataclass
+class Measurement:
+    name: str
+    documents: int
+    seconds: float
+    peak_rss: int
+    peak_pss: int
+
+    @property
+    def per_document(self) -> float:
+        return self.seconds / self.documents if self.documents else 0.0
+
+
+# -- memory of a process tree ------------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def _descendants(root: int) -> list[int]:
+    tree = _children()
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(tree.get(pid, []))
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; (0, 0) if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8")
+        values = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        return (int(values["Rss"].split()[0]) * 1024, int(values["Pss"].split()[0]) * 1024)
+    except (OSError, KeyError, ValueError):
+        return (0, 0)
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed RSS and PSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss = self.peak_pss = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            rss = pss = 0
+            for pid in _descendants(self.pid):
+                one_rss, one_pss = _memory(pid)
+                rss, pss = rss + one_rss, pss + one_pss
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def measured(commands: list[list[str]], name: str, documents: int) -> Measurement:
+    """Run ``commands`` one after another; wall time and the peak memory of their trees."""
+    peak_rss = peak_pss = 0
+    started = time.perf_counter()
+    for command in commands:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        _, err = process.communicate()
+        sampler.stop()
+        if process.returncode != 0:
+            sys.exit(f"{name}: {' '.join(command[3:])} failed ({process.returncode}):\n{err}")
+        peak_rss, peak_pss = max(peak_rss, sampler.peak_rss), max(peak_pss, sampler.peak_pss)
+    seconds = time.perf_counter() - started
+    return Measurement(name, documents, seconds, peak_rss, peak_pss)
+
+
+# -- the four measurements -----------------------------------------------------------------------
+
+
+def codes(count: int) -> list[str]:
+    with TABLE.open(encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    step = max(1, len(rows) // count)  # spread over the regions
+    return [row["kommunekode"] for row in rows[::step][:count]]
+
+
+def batch_command(output: Path, *extra: str) -> list[str]:
+    return [*CLI, "batch", str(GUIDE), "--table", str(TABLE), "--output-dir", str(output),
+            *extra]
+
+
+def run(count: int, jobs: int | None, folder: Path, full: bool) -> list[Measurement]:
+    chosen = codes(count)
+    jobs_option = ["--jobs", str(jobs)] if jobs else []
+    results = []
+
+    naive = [[*CLI, "render", str(GUIDE), "-P", f"kommunekode:{code}", "--engine", "builtin",
+              "--output-dir", str(folder / "naive")] for code in chosen]
+    print(f"(a) naive, {count} documents ...", flush=True)
+    results.append(measured(naive, "a naive", count))
+
+    print(f"(b) batch, the same {count} documents ...", flush=True)
+    only = ["--only", ",".join(chosen), *jobs_option]
+    results.append(measured([batch_command(folder / "some", *only)], "b batch", count))
+
+    if full:
+        print("(c) batch, all 98 municipalities, PDF and HTML ...", flush=True)
+        results.append(measured([batch_command(folder / "all", *jobs_option)], "c all 98", 98))
+        print("(d) batch again, nothing changed ...", flush=True)
+        results.append(
+            measured([batch_command(folder / "all", *jobs_option)], "d nothing changed", 98)
+        )
+        pdfs = len(list((folder / "all").glob("*.pdf")))
+        htmls = len(list((folder / "all").glob("*.html"))) - 1  # index.html
+        if (pdfs, htmls) != (98, 98):
+            sys.exit(f"(c) wrote {pdfs} PDFs and {htmls} HTML files, not 98 of each")
+    return results
+
+
+def report(results: list[Measurement], jobs: int | None) -> dict[str, object]:
+    cores = len(os.sched_getaffinity(0))
+    print()
+    print(f"cores: {cores}; batch jobs: {jobs or cores}; python {sys.version.split()[0]}")
+    print(f"{'':20} {'docs':>5} {'seconds':>9} {'s/doc':>7} {'peak RSS sum':>13} "
+          f"{'peak PSS sum':>13}")
+    for m in results:
+        print(f"{m.name:20} {m.documents:5d} {m.seconds:9.1f} {m.per_document:7.2f} "
+              f"{m.peak_rss / 2**20:10.0f} MiB {m.peak_pss / 2**20:10.0f} MiB")
+    by = {m.name[0]: m for m in results}
+    summary: dict[str, object] = {"cores": cores, "jobs": jobs or cores,
+                                  "measurements": [asdict(m) for m in results]}
+    speedup = by["a"].seconds / by["b"].seconds
+    summary["speedup"] = speedup
+    print()
+    print(f"a/b (naive / batch, {by['a'].documents} documents): {speedup:.1f}x "
+          f"(target >= {TARGETS['speedup']:.0f}x)")
+    if "c" in by:
+        peak = max(m.peak_pss for m in results if m.name[0] in "bcd")
+        peak_rss = max(m.peak_rss for m in results if m.name[0] in "bcd")
+        print(f"98 municipalities, PDF and HTML: {by['c'].seconds:.1f} s "
+              f"(target <= {TARGETS['full_seconds']:.0f} s)")
+        print(f"rebuild with nothing changed: {by['d'].seconds:.2f} s "
+              f"(target < {TARGETS['nothing_changed_seconds']:.0f} s)")
+        print(f"peak memory of the batch: {peak / GIB:.2f} GiB PSS, {peak_rss / GIB:.2f} GiB RSS "
+              f"(target < {TARGETS['peak_bytes'] / GIB:.0f} GiB)")
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10, help="documents for (a) and (b)")
+    parser.add_argument("--jobs", type=int, default=None, help="batch workers (default: cores)")
+    parser.add_argument("--no-full", action="store_true", help="skip (c) and (d)")
+    parser.add_argument("--keep", action="store_true", help="keep the outputs")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ipsreport-benchmark-"))
+    try:
+        results = run(args.count, args.jobs, folder, full=not args.no_full)
+        summary = report(results, args.jobs)
+        if args.json:
+            args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    finally:
+        if args.keep:
+            print(f"outputs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,11 +4,11 @@ A run goes through four steps:
 
 1. Read the brief and the table, and take the output folder's lock (a second batch on the
    same folder is refused, never interleaved).
-2. Validate every chosen row's parameters with :func:`ipsreport.render.prepare` (the
-   brief's pydantic model) before anything runs; a bad row fails alone.
-3. Skip every output that is current: its manifest entry has the provenance digest of
+2. Skip every output that is current: its manifest entry has the provenance digest of
    today's inputs (brief, parameters, data, code, templates, tool versions) and the file
    still has the recorded SHA-256.
+3. Validate every other row's parameters with :func:`ipsreport.render.prepare` (the
+   brief's pydantic model) before anything runs; a bad row fails alone.
 4. Render the rest on a pool of worker processes, each with one warm kernel
    (:mod:`ipsreport.batch._worker`), recording each row in ``manifest.json`` the moment it
    is written, and finally write ``index.html``.
@@ -46,6 +46,7 @@ from ipsreport.batch._worker import Job, JobResult, initialize, render_job
 from ipsreport.errors import IpsreportError
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, Brief, prepare, read_brief
 from ipsreport.render._output import atomic_write
+from ipsreport.render._params import validate as coerce_parameters
 
 INDEX_NAME = "index.html"
 _worker_module = render_job.__module__
@@ -193,20 +194,27 @@ class _Run:
         todo: list[tuple[Row, Job, dict[str, Any]]] = []
         for row in self.rows:
             try:
+                # The values as the brief's declarations type them (cheap) give the digest.
+                # A row whose outputs are current was validated in full when they were
+                # made, from the very same inputs (the digest covers the parameter models
+                # and the data they check against); every other row is validated in full
+                # now, before anything renders.
+                params = coerce_parameters(row.params, self.brief.parameters,
+                                           brief=self.brief.display_name)
+                digest = self._digest(params)
+                missing = tuple(
+                    fmt for fmt in self.formats
+                    if not self.manifest.is_current(f"{row.stem}.{fmt}", digest)
+                )
+                if not missing:
+                    early.append((row, REUSED, ""))
+                    continue
                 params = dict(prepare(self.brief, row.params).params)
             except IpsreportError as error:
                 early.append((row, FAILED, f"{self.table.where(row)}: {_one_line(error)}"))
                 continue
-            digest = self._digest(params)
-            missing = tuple(
-                fmt for fmt in self.formats
-                if not self.manifest.is_current(f"{row.stem}.{fmt}", digest)
-            )
-            if not missing:
-                early.append((row, REUSED, ""))
-                continue
             job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
-            todo.append((row, job, {"digest": digest, "params": params}))
+            todo.append((row, job, {"digest": self._digest(params), "params": params}))
 
         pool = self._start_pool(jobs, todo) if todo else None
         self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)

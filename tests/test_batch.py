@@ -156,6 +156,11 @@ def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path)
     assert not Manifest(tmp_path).is_current("a.pdf", "d1")  # file changed
     (tmp_path / "a.pdf").unlink()
     assert not Manifest(tmp_path).is_current("a.pdf", "d1")  # file gone
+    manifest = Manifest(tmp_path)
+    manifest.forget_missing()
+    assert manifest.dirty
+    manifest.save()
+    assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8")) == {"outputs": {}}
 
 
 # -- isolation on a reused kernel -----------------------------------------------------------

@@ -46,6 +46,7 @@ class Manifest:
         self._lock = FileLock(str(lock_path(folder)))
         self.entries: dict[str, dict[str, Any]] = _read(self.path)
         self._changed: dict[str, dict[str, Any] | None] = {}
+        self._pending = False
 
     def entry(self, name: str) -> Mapping[str, Any] | None:
         return self.entries.get(name)
@@ -67,6 +68,12 @@ class Manifest:
             if not (self.folder / name).is_file():
                 del self.entries[name]
                 self._changed[name] = None
+                self._pending = True
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are changes not yet saved (entries forgotten, nothing recorded)."""
+        return bool(self._pending)
 
     def record(self, entries: Mapping[str, dict[str, Any]]) -> None:
         """Add or replace entries and save at once."""
@@ -91,6 +98,7 @@ class Manifest:
             )
             atomic_write(self.path, (text + "\n").encode("utf-8"))
             self.entries = entries
+            self._pending = False
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:

@@ -229,6 +229,8 @@ class _Run:
                 pool.close()
             self.progress.close()
             _remove_partial_files(self.folder, self.table.rows)
+            if self.manifest.dirty:
+                self.manifest.save()
             self._write_index()
         outcomes = tuple(
             self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows

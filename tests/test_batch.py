@@ -7,6 +7,7 @@ The tables are small (two to five rows) so that the file stays well under a minu
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from filelock import FileLock
 from ipsreport.batch import TableError, read_table, run_batch
 from ipsreport.batch._index import index_html
 from ipsreport.batch._manifest import Manifest
+from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._worker import start_kernel
 from ipsreport.cli import main
 from ipsreport.paths import PROJECT_ROOT
@@ -161,6 +163,25 @@ def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path)
     assert manifest.dirty
     manifest.save()
     assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8")) == {"outputs": {}}
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
+    log = io.StringIO()
+    lines = Progress(2, title="guide", stream=log, bar=False)
+    lines.row("461 Odense", RENDERED, "0.8 s")
+    lines.row("101 København", FAILED, "kommuner.csv: line 2 (101 København): boom")
+    assert log.getvalue().splitlines() == [
+        "[1/2] 461 Odense: rendered (0.8 s)",
+        "[2/2] 101 København: failed: kommuner.csv: line 2 (101 København): boom",
+    ]
+    assert lines.summary(3.21) == "1 rendered, 0 reused from cache, 1 failed in 3.2 s"
+
+    terminal = io.StringIO()
+    bar = Progress(2, title="guide", stream=terminal, bar=True)
+    bar.row("461 Odense", REUSED)
+    bar.row("101 København", RENDERED, "0.8 s")
+    bar.close()
+    assert "2/2" in terminal.getvalue() and "101 København" in terminal.getvalue()
 
 
 # -- isolation on a reused kernel -----------------------------------------------------------

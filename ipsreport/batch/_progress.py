@@ -8,6 +8,7 @@ a log file. Both end with the same summary.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -41,8 +42,12 @@ class Progress:
         use_bar = bar if bar is not None else _is_tty(self.stream)
         self._bar: tqdm[None] | None = None
         if use_bar and total:
-            self._bar = tqdm(total=total, desc=title, unit="dok", file=self.stream,
-                             dynamic_ncols=True, leave=True)
+            # A terminal that does not tell its size (0 x 0, as some CI terminals do) would
+            # get no bar at all: tqdm hides bars below the last of 0 lines.
+            sized = _sized(self.stream)
+            self._bar = tqdm(total=total, desc=title, unit="doc", file=self.stream,
+                             dynamic_ncols=sized, ncols=None if sized else 80,
+                             nrows=None if sized else 20, leave=True)
 
     def row(self, label: str, status: str, detail: str = "") -> None:
         """One row finished: ``status`` is RENDERED, REUSED or FAILED."""
@@ -92,3 +97,11 @@ def _is_tty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _sized(stream: TextIO) -> bool:
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return size.columns > 0 and size.lines > 0

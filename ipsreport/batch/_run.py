@@ -43,7 +43,7 @@ from ipsreport.batch._manifest import DIGEST_KEY, Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._table import Row, Table, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job
-from ipsreport.errors import IpsreportError
+from ipsreport.errors import DataError, IpsreportError
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, Brief, prepare, read_brief
 from ipsreport.render._output import atomic_write
 from ipsreport.render._params import validate as coerce_parameters
@@ -210,6 +210,8 @@ class _Run:
                     early.append((row, REUSED, ""))
                     continue
                 params = dict(prepare(self.brief, row.params).params)
+            except DataError:
+                raise  # the data folder, not this row: nothing can render (exit status 2)
             except IpsreportError as error:
                 early.append((row, FAILED, f"{self.table.where(row)}: {_one_line(error)}"))
                 continue

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.utils import run_sync
+from nbclient.util import run_sync
 
 from ipsreport.errors import IpsreportError, RenderError
 from ipsreport.render import Brief, Kernel, convert, execute, prepare, read_brief, write

@@ -2,10 +2,13 @@
 
 Errors a user can cause (:class:`~ipsreport.errors.IpsreportError`) become a
 one-line message on stderr and the error's exit status; never a traceback.
+Subcommands are imported only when called (click's lazy-loading pattern), so
+``ipsreport batch`` does not pay for scipy and ``ipsreport verify`` not for Jupyter.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -14,8 +17,28 @@ import click
 from ipsreport import __version__
 from ipsreport.errors import IpsreportError
 
+# name -> "module:attribute" of the click command
+_COMMANDS = {
+    "batch": "ipsreport.batch:batch_command",
+    "check": "ipsreport._cli_check:check_command",
+    "render": "ipsreport.render:render_command",
+    "som": "ipsreport._cli_som:som_command",
+    "verify": "ipsreport._cli_verify:verify_command",
+}
+
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -29,18 +52,3 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="ipsreport")
 def main() -> None:
     """Recompute the IPS findings from their sources and render Danish briefs."""
-
-
-def _register() -> None:
-    from ipsreport._cli_check import check_command
-    from ipsreport._cli_som import som_command
-    from ipsreport.render import render_command
-
-    main.add_command(check_command)
-    main.add_command(som_command)
-    main.add_command(render_command)
-    main.add_command(__import__("ipsreport.batch", fromlist=["_"]).batch_command)
-    main.add_command(__import__("ipsreport._cli_verify", fromlist=["_"]).verify_command)
-
-
-_register()

@@ -313,7 +313,7 @@ def test_cli_quarto_engine_gets_validated_params(
 
 def test_cli_rejects_unknown_format() -> None:
     result = _cli(str(KOMMUNE), "--to", "docx")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, like every bad option value
     assert "unknown format 'docx'" in result.output
 
 

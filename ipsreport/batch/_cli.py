@@ -9,26 +9,10 @@ import click
 
 from ipsreport.batch._run import default_jobs, run_batch
 from ipsreport.errors import RenderError
-from ipsreport.render import DEFAULT_TIMEOUT, FORMATS
+from ipsreport.render._write import normalise_formats
+from ipsreport.render.cli import timeout_option, to_option
 
 EXIT_INTERRUPTED = 130
-
-
-def parse_formats(values: tuple[str, ...]) -> tuple[str, ...]:
-    """``--to`` as ``ipsreport render`` takes it: html, typst or pdf (typst = pdf)."""
-    chosen: set[str] = set()
-    for value in values:
-        for name in value.split(","):
-            name = name.strip().lower()
-            if not name:
-                continue
-            name = "pdf" if name == "typst" else name
-            if name not in FORMATS:
-                raise click.BadParameter(
-                    f"{name!r}; choose from html, typst (pdf)", param_hint="--to"
-                )
-            chosen.add(name)
-    return tuple(fmt for fmt in FORMATS if fmt in chosen) or FORMATS
 
 
 @click.command("batch")
@@ -40,13 +24,7 @@ def parse_formats(values: tuple[str, ...]) -> tuple[str, ...]:
     help="CSV table, one row per document; columns named like the brief's parameters "
     "are its parameters (an empty cell: the brief's default).",
 )
-@click.option(
-    "--to",
-    "to",
-    multiple=True,
-    metavar="FORMAT",
-    help="html, typst or pdf (typst = pdf); repeat or comma-separate. Default: both.",
-)
+@to_option
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -67,13 +45,7 @@ def parse_formats(values: tuple[str, ...]) -> tuple[str, ...]:
     help="Render only these rows: keys of the first column, names or file names, "
     "comma-separated or repeated (e.g. --only 101,461 or --only odense).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    help="Seconds each cell may run.",
-)
+@timeout_option
 def batch_command(
     report: Path,
     table: Path,
@@ -88,7 +60,7 @@ def batch_command(
     Outputs that are current (same brief, parameters, data, code, templates and tools as
     recorded in the folder's manifest.json) are reused; index.html links them all.
     """
-    formats = parse_formats(to)
+    formats = normalise_formats(to)
     try:
         result = run_batch(
             report, table, formats=formats, output_dir=output_dir, jobs=jobs, only=only,

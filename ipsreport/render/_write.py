@@ -35,7 +35,7 @@ import yaml
 from babel.dates import format_date
 
 from ipsreport import __version__, provenance
-from ipsreport.errors import RenderError
+from ipsreport.errors import ParameterError, RenderError
 from ipsreport.paths import templates_dir
 from ipsreport.render._convert import Document
 from ipsreport.render._output import (
@@ -80,7 +80,9 @@ def normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
             if name == "typst":
                 name = "pdf"
             if name not in FORMATS:
-                raise RenderError(f"unknown format {name!r}; choose from html, typst (pdf)")
+                raise ParameterError(
+                    f"--to: unknown format {name!r}; choose from html, typst (pdf)"
+                )
             if name not in chosen:
                 chosen.append(name)
     return tuple(chosen) or FORMATS

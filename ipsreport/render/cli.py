@@ -17,16 +17,26 @@ from ipsreport.render._execute import DEFAULT_TIMEOUT
 from ipsreport.render._render import ENGINES, choose_engine, render
 from ipsreport.render._write import normalise_formats
 
-
-@click.command("render")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
+# Options that ``ipsreport batch`` takes the same way.
+to_option = click.option(
     "--to",
     "to",
     multiple=True,
     metavar="FORMAT",
     help="html, typst or pdf (typst = pdf); repeat or comma-separate. Default: both.",
 )
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds each cell may run.",
+)
+
+
+@click.command("render")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@to_option
 @click.option(
     "-P",
     "--execute-param",
@@ -53,13 +63,7 @@ from ipsreport.render._write import normalise_formats
     show_default=True,
     help="auto uses Quarto when it is on PATH, else the built-in renderer.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    help="Seconds each cell may run.",
-)
+@timeout_option
 def render_command(
     files: tuple[Path, ...],
     to: tuple[str, ...],

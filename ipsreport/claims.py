@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -79,7 +79,6 @@ class _Context:
     budget: budget.BudgetResult
     som: som.SomResult
     health: health_economics.HealthEconomicsResult
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _check_pooled(c: _Context, claim: Claim) -> Recomputed:

@@ -33,13 +33,6 @@ class Municipality(BaseModel):
     price_region: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     price_stat: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
-    @property
-    def prices(self) -> dict[str, float]:
-        """Only the prices this municipality overrides."""
-        prices = {"kommune": self.price_kommune, "region": self.price_region,
-                  "stat": self.price_stat}
-        return {sector: value for sector, value in prices.items() if value is not None}
-
 
 def load(directory: Path | None = None) -> tuple[Municipality, ...]:
     """Every row of ``kommuner.csv``, validated; problems name the file, the line and the field."""

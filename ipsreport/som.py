@@ -112,6 +112,15 @@ class Scenario(BaseModel):
             defaults["prices"] = {**defaults["prices"], **dict(prices)}
         return validated(cls, {**defaults, **overrides})
 
+    @classmethod
+    def from_brief(cls, data: SourceData, **parameters: Any) -> Scenario:
+        """:meth:`from_data` for a brief's parameters, where None (an empty parameter)
+        means "the example's figure", for a price too."""
+        prices = {k: v for k, v in dict(parameters.pop("prices", None) or {}).items()
+                  if v is not None}
+        given = {k: v for k, v in parameters.items() if v is not None}
+        return cls.from_data(data, **given, prices=prices)
+
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed, validated like the original."""
         return validated(type(self), {**self.model_dump(), **changes})

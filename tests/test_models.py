@@ -119,3 +119,11 @@ def test_practice_caseload_and_fidelity(data: sources.SourceData) -> None:
     assert practice.fidelity_band(data, 100).label == "God IPS"
     with pytest.raises(ParameterError, match="score: 130"):
         practice.fidelity_band(data, 130)
+
+
+def test_som_from_brief_reads_empty_parameters_as_the_example(data: sources.SourceData) -> None:
+    example = som.Scenario.from_data(data)
+    assert som.Scenario.from_brief(data, effect_pp=None, prices={"stat": None}) == example
+    local = som.Scenario.from_brief(data, participants_per_year=80, prices={"kommune": 1.0})
+    assert local.participants_per_year == 80
+    assert (local.prices.kommune, local.prices.stat) == (1.0, example.prices.stat)

@@ -206,18 +206,33 @@ def update_manifest(
 
 
 def publish(
-    what: str,
+    report: str,
     output_dir: Path,
-    files: Mapping[Path, bytes],
-    outputs: Iterable[Output],
+    stem: str,
+    built: Mapping[str, bytes],
     *,
+    params: Mapping[str, Any],
+    provenance: Mapping[str, Any],
     manifest: bool = True,
-) -> None:
-    """Write ``files`` (and, with ``manifest``, their manifest entries) all or nothing.
+) -> list[Output]:
+    """Write ``built`` (bytes by format) as ``<stem>.<format>`` in ``output_dir``, and with
+    ``manifest`` their manifest entries, all or nothing; return what was written.
 
     Both engines end here. On failure nothing is left behind, not even the folders this
-    call created, and the error is one :class:`RenderError` line naming ``what``.
+    call created, and the error is one :class:`RenderError` line naming ``report``.
     """
+    files = {output_dir / f"{stem}.{fmt}": data for fmt, data in built.items()}
+    outputs = [
+        Output(
+            report=report,
+            format=fmt,
+            path=path,
+            params=dict(params),
+            sha256=sha256_bytes(data),
+            provenance=provenance,
+        )
+        for (fmt, data), path in zip(built.items(), files, strict=True)
+    ]
     missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
     try:
         if manifest:
@@ -230,8 +245,9 @@ def publish(
                 lock_path(created).unlink(missing_ok=True)
                 created.rmdir()
         raise RenderError(
-            f"{what}: could not write to {output_dir}: {os_reason(error)} (nothing was written)"
+            f"{report}: could not write to {output_dir}: {os_reason(error)} (nothing was written)"
         ) from None
+    return outputs
 
 
 def os_reason(error: OSError) -> str:

@@ -80,17 +80,5 @@ def render_with_quarto(
         "report_sha256": sha256_bytes(brief.path.read_bytes()),
         "data_sha256": data_sha256(),
     }
-    files = {output_dir / f"{stem}.{fmt}": data for fmt, data in built.items()}
-    outputs = [
-        Output(
-            report=brief.display_name,
-            format=fmt,
-            path=path,
-            params=dict(prepared.params),
-            sha256=sha256_bytes(data),
-            provenance=provenance,
-        )
-        for (fmt, data), path in zip(built.items(), files, strict=True)
-    ]
-    publish(brief.display_name, output_dir, files, outputs)
-    return outputs
+    return publish(brief.display_name, output_dir, stem, built,
+                   params=prepared.params, provenance=provenance)

@@ -125,20 +125,8 @@ def write(
         ) from None
 
     recorded = _provenance(document, record)
-    files = {output_dir / f"{stem}.{fmt}": built[fmt] for fmt in chosen}
-    outputs = [
-        Output(
-            report=brief.display_name,
-            format=fmt,
-            path=path,
-            params=dict(document.params),
-            sha256=sha256_bytes(data),
-            provenance=recorded,
-        )
-        for fmt, (path, data) in zip(chosen, files.items(), strict=True)
-    ]
-    publish(brief.display_name, output_dir, files, outputs, manifest=manifest)
-    return outputs
+    return publish(brief.display_name, output_dir, stem, built,
+                   params=document.params, provenance=recorded, manifest=manifest)
 
 
 def provenance_fields(record: provenance.Provenance) -> dict[str, str]:
@@ -195,27 +183,8 @@ def _build_html(document: Document, build: Path, fields: Mapping[str, str]) -> b
     variables = build / "variables-html.yml"
     _dump(variables, {"variables": html_variables(fields)})
     css = document.brief.format_option("html", "css")
-    args = [
-        "body.md",
-        "--from",
-        _READER,
-        "--to",
-        "html5",
-        "--standalone",
-        "--embed-resources",
-        "--template",
-        str(templates_dir() / "html.html"),
-        "--metadata-file",
-        meta.name,
-        "--defaults",
-        str(variables),
-        "--lua-filter",
-        str(CROSSREF_FILTER),
-        "--resource-path",
-        str(build),
-        "--output",
-        "out.html",
-    ]
+    args = _pandoc_args("html5", "html.html", meta, variables, "out.html",
+                        "--embed-resources", "--resource-path", str(build))
     for sheet in _as_list(css):
         args += ["--css", str(_project_path(document, sheet))]
     _report(document, run_pandoc(args, cwd=build, what=f"{document.brief.display_name} (html)"))
@@ -229,30 +198,28 @@ def _build_pdf(document: Document, build: Path, fields: Mapping[str, str]) -> by
     variables = build / "variables-typst.yml"
     _dump(variables, {"variables": typst_variables(fields, metadata, source_date())})
     what = f"{document.brief.display_name} (pdf)"
-    args = [
-        "body.md",
-        "--from",
-        _READER,
-        "--to",
-        "typst",
-        "--standalone",
-        "--template",
-        str(templates_dir() / "typst-main.typ"),
-        "--metadata-file",
-        meta.name,
-        "--defaults",
-        str(variables),
-        "--lua-filter",
-        str(CROSSREF_FILTER),
-        "--output",
-        "out.typ",
-    ]
+    args = _pandoc_args("typst", "typst-main.typ", meta, variables, "out.typ")
     _report(document, run_pandoc(args, cwd=build, what=what))
     standard = document.brief.format_option("typst", "pdf-standard")
     pdf, messages = compile_typst(build / "out.typ", root=build, what=what,
                                   pdf_standard=str(standard) if standard else None)
     _report(document, messages)
     return pdf
+
+
+def _pandoc_args(
+    to: str, template: str, meta: Path, variables: Path, output: str, *extra: str
+) -> list[str]:
+    """Pandoc's command line for one format: the body with the brief's metadata, our
+    template from templates/, the template variables and the cross-reference filter."""
+    return [
+        "body.md", "--from", _READER, "--to", to, "--standalone",
+        "--template", str(templates_dir() / template),
+        "--metadata-file", meta.name, "--defaults", str(variables),
+        "--lua-filter", str(CROSSREF_FILTER),
+        *extra,
+        "--output", output,
+    ]
 
 
 def html_variables(fields: Mapping[str, str]) -> dict[str, Any]:

@@ -73,17 +73,11 @@ local function number(identifier)
   return true
 end
 
-local function Figure(figure)
-  if number(figure.identifier) then
-    figure.caption = prefix_caption(figure.caption, figure.identifier)
-    return figure
-  end
-end
-
-local function Table(tbl)
-  if number(tbl.identifier) then
-    tbl.caption = prefix_caption(tbl.caption, tbl.identifier)
-    return tbl
+-- Figures and tables alike: number the element and prefix its caption ("Figur 1: ").
+local function numbered(element)
+  if number(element.identifier) then
+    element.caption = prefix_caption(element.caption, element.identifier)
+    return element
   end
 end
 
@@ -140,7 +134,7 @@ end
 
 return {
   { Meta = read_language },
-  { Figure = Figure, Table = Table, traverse = "topdown" },
+  { Figure = numbered, Table = numbered, traverse = "topdown" },
   { Cite = Cite, Image = Image },
   { Pandoc = Pandoc },
 }

@@ -6,6 +6,7 @@ The tables are small (two to five rows) so that the file stays well under a minu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -24,10 +25,12 @@ from ipsreport.batch import TableError, read_table, run_batch
 from ipsreport.batch._index import index_html
 from ipsreport.batch._manifest import Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
-from ipsreport.batch._worker import start_kernel
+from ipsreport.batch._worker import start_kernel, warm_imports
 from ipsreport.cli import main
+from ipsreport.kernel_forkserver import ForkServer
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, execute, prepare, read_brief
+from ipsreport.render._forked import ForkedKernelProcess
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
 GUIDE = PROJECT_ROOT / "reports" / "guide.qmd"
@@ -195,21 +198,30 @@ def _probe_state(kernel: Kernel) -> dict[str, Any]:
     return state
 
 
-def test_a_brief_on_a_reused_kernel_sees_what_a_fresh_kernel_shows() -> None:
+@pytest.mark.parametrize("forked", [False, True], ids=["started", "forked"])
+def test_a_brief_on_a_reused_kernel_sees_what_a_fresh_kernel_shows(forked: bool) -> None:
     with Kernel() as fresh:
         expected = _probe_state(fresh)
     assert expected["leftover"] is None
     assert expected["lines.linewidth"] == 1.5
     assert expected["figure.facecolor"] == "white"
+    assert expected["interactive"] is True
     assert expected["images"] == 1
 
-    # the batch's warm kernel: its warm-up must not show either
-    kernel = start_kernel(60, read_brief(FIXTURES / "probe.qmd"))
-    try:
+    # the batch's warm kernel, started or forked from the fork server (which imported
+    # pandas and matplotlib before the kernel existed): neither its warm-up nor the brief
+    # before may show, and pyplot figures must still appear
+    brief = read_brief(FIXTURES / "probe.qmd")
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(ForkServer.start()) if forked else None
+        if server is not None:
+            server.preload(warm_imports(brief))
+            server.serve()
+        kernel = start_kernel(60, brief, fork_server=server.address if server else None)
+        stack.callback(kernel.close)
+        assert isinstance(kernel.client.km.provisioner.process, ForkedKernelProcess) == forked
         execute(prepare(read_brief(FIXTURES / "dirty.qmd")), kernel=kernel)
         after_dirty = _probe_state(kernel)
-    finally:
-        kernel.close()
     assert after_dirty == expected  # every field, including a hash of all rcParams
 
 

@@ -9,6 +9,7 @@ import click
 
 from ipsreport.batch._run import default_jobs, run_batch
 from ipsreport.errors import RenderError
+from ipsreport.kernel_forkserver import FORK_SERVER_KEY
 from ipsreport.render._write import normalise_formats
 from ipsreport.render.cli import timeout_option, to_option
 
@@ -65,6 +66,7 @@ def batch_command(
         result = run_batch(
             report, table, formats=formats, output_dir=output_dir, jobs=jobs, only=only,
             timeout=timeout, fresh_process=True,
+            fork_server=click.get_current_context().meta.get(FORK_SERVER_KEY),
         )
     except KeyboardInterrupt:
         click.echo("ipsreport: interrupted", err=True)

@@ -10,8 +10,9 @@ A run goes through four steps:
 3. Validate every other row's parameters with :func:`ipsreport.render.prepare` (the
    brief's pydantic model) before anything runs; a bad row fails alone.
 4. Render the rest on a pool of worker processes, each with one warm kernel
-   (:mod:`ipsreport.batch._worker`), recording each row in ``manifest.json`` the moment it
-   is written, and finally write ``index.html``.
+   (:mod:`ipsreport.batch._worker`) forked from a kernel fork server that has done the
+   imports once for all of them (:mod:`ipsreport.kernel_forkserver`), recording each row
+   in ``manifest.json`` the moment it is written, and finally write ``index.html``.
 
 SIGINT (Ctrl-C) or SIGTERM stops handing out rows, lets the documents in progress finish
 and record themselves, and returns; a second one stops the workers at once. Either way
@@ -42,8 +43,9 @@ from ipsreport.batch._index import FORMAT_NAMES, index_html
 from ipsreport.batch._manifest import DIGEST_KEY, Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._table import Row, Table, read_table
-from ipsreport.batch._worker import Job, JobResult, initialize, render_job
+from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
 from ipsreport.errors import DataError, IpsreportError
+from ipsreport.kernel_forkserver import ForkServer
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, Brief, prepare, read_brief
 from ipsreport.render._output import atomic_write
 from ipsreport.render._params import validate as coerce_parameters
@@ -138,6 +140,7 @@ def run_batch(
     timeout: float = DEFAULT_TIMEOUT,
     progress: bool | None = None,
     fresh_process: bool = False,
+    fork_server: ForkServer | None = None,
 ) -> BatchResult:
     """Render ``report`` once per row of ``table``; see the module's docstring.
 
@@ -145,7 +148,9 @@ def run_batch(
     :meth:`~ipsreport.batch._table.Table.select`); ``timeout`` is per cell, in seconds;
     ``progress`` forces the bar on or off (default: a bar when stderr is a terminal);
     ``fresh_process`` says that workers may be forked from this process (see
-    :func:`start_method`).
+    :func:`start_method`); ``fork_server`` is a kernel fork server already started (the
+    command line starts it first thing), else the batch starts one when it has rows to
+    render.
     Raises an :class:`IpsreportError` (exit status 2) when the brief or the table cannot
     be used or the folder is locked; failed rows are in the result, not raised.
     """
@@ -166,7 +171,7 @@ def run_batch(
     try:
         with _interrupt_on_sigterm():
             run = _Run(brief, rows_table, rows, tuple(formats), folder, timeout, progress,
-                       start_method(fresh_process=fresh_process))
+                       start_method(fresh_process=fresh_process), fork_server)
             return run.execute(jobs or default_jobs(), started)
     finally:
         lock.release()
@@ -182,6 +187,7 @@ class _Run:
     timeout: float
     show_bar: bool | None
     start_method: str
+    fork_server: ForkServer | None
     outcomes: dict[str, RowOutcome] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -218,6 +224,12 @@ class _Run:
             job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
 
+        own_server = None
+        if todo and self.fork_server is None:
+            self.fork_server = own_server = ForkServer.start()
+        if todo and self.fork_server is not None:
+            self.fork_server.preload(warm_imports(self.brief))
+            self.fork_server.serve()
         pool = self._start_pool(jobs, todo) if todo else None
         self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
         try:
@@ -229,6 +241,8 @@ class _Run:
         finally:
             if pool is not None:
                 pool.close()
+            if own_server is not None:
+                own_server.close()
             self.progress.close()
             _remove_partial_files(self.folder, self.table.rows)
             if self.manifest.dirty:
@@ -258,7 +272,8 @@ class _Run:
     ) -> _Pool:
         return _Pool(
             workers=max(1, min(jobs, len(todo))),
-            initargs=(str(self.brief.path), str(self.folder), self.timeout),
+            initargs=(str(self.brief.path), str(self.folder), self.timeout,
+                      self.fork_server.address if self.fork_server else None),
             todo=todo,
             start_method=self.start_method,
         )
@@ -348,7 +363,7 @@ class _Pool:
     def __init__(
         self,
         workers: int,
-        initargs: tuple[str, str, float],
+        initargs: tuple[str, str, float, str | None],
         todo: list[tuple[Row, Job, dict[str, Any]]],
         start_method: str,
     ) -> None:

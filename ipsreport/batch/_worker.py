@@ -1,10 +1,11 @@
 """A batch worker: one process, one warm kernel, one document after another.
 
 The batch runs these in a :class:`concurrent.futures.ProcessPoolExecutor`. Each worker
-reads the brief once and starts its kernel once (in the pool's initializer), with the
-expensive imports done in the kernel before the first document, and then renders job
-after job: prepare, execute on the warm kernel (which resets itself between documents,
-see :func:`ipsreport.render._execute.setup_source`), convert, write.
+reads the brief once and starts its kernel once (in the pool's initializer), forked from
+the batch's kernel fork server (:mod:`ipsreport.kernel_forkserver`) so that the expensive
+imports are already done, and then renders job after job: prepare, execute on the warm
+kernel (which resets itself between documents, see
+:func:`ipsreport.render._execute.setup_source`), convert, write.
 
 A job never raises: what went wrong comes back as the job's error, so one bad row cannot
 stop the others. A kernel that died is replaced before the next job. Workers ignore
@@ -27,15 +28,13 @@ from typing import Any
 from nbclient.util import run_sync
 
 from ipsreport.errors import IpsreportError, RenderError
+from ipsreport.kernel_forkserver import COMMON_IMPORTS
 from ipsreport.render import Brief, Kernel, convert, execute, prepare, read_brief, write
 from ipsreport.render._qmd import strip_options
 
-# Always imported in a worker's kernel before its first document, besides the brief's own
-# imports: what every brief's figures and tables use.
-BASE_IMPORTS = ("ipsreport", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "pandas")
-
 # Run in each kernel before its first document, in a function: the first document must find
-# an empty namespace. The imports are done once per worker, not once per document.
+# an empty namespace. The imports are done once per worker, not once per document (and in
+# a kernel forked from the fork server, most of them are done already).
 # gc.freeze() then moves everything imported into the collector's permanent generation:
 # ``%reset -f`` between documents ends with a full gc.collect(), which would otherwise walk
 # every object of pandas, scipy and matplotlib (0.1 s per document); now it walks only what
@@ -76,9 +75,13 @@ def brief_imports(brief: Brief) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def warm_imports(brief: Brief) -> tuple[str, ...]:
+    """What a kernel imports before its first document: the common and the brief's own."""
+    return tuple(dict.fromkeys((*COMMON_IMPORTS, *brief_imports(brief))))
+
+
 def warm_up_source(brief: Brief) -> str:
-    modules = tuple(dict.fromkeys((*BASE_IMPORTS, *brief_imports(brief))))
-    return _WARM_UP.format(modules=modules)
+    return _WARM_UP.format(modules=warm_imports(brief))
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,13 @@ class _Worker:
     brief: Brief
     output_dir: Path
     timeout: float
+    fork_server: str | None = None
     kernel: Kernel | None = None
     warnings: list[str] = field(default_factory=list)
 
     def ensure_kernel(self) -> Kernel:
         if self.kernel is None:
-            self.kernel = start_kernel(self.timeout, self.brief)
+            self.kernel = start_kernel(self.timeout, self.brief, fork_server=self.fork_server)
         return self.kernel
 
     def kernel_alive(self) -> bool:
@@ -137,9 +141,10 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def start_kernel(timeout: float, brief: Brief) -> Kernel:
-    """A kernel with ``brief``'s imports already done."""
-    kernel = Kernel()
+def start_kernel(timeout: float, brief: Brief, *, fork_server: str | None = None) -> Kernel:
+    """A kernel with ``brief``'s imports already done, forked from ``fork_server`` (an
+    address) when given."""
+    kernel = Kernel(fork_server=fork_server)
     try:
         run_code(kernel, warm_up_source(brief), timeout=max(timeout, 60.0))
     except BaseException:
@@ -173,7 +178,9 @@ class _Collect(logging.Handler):
             _worker.warnings.append(record.getMessage())
 
 
-def initialize(brief_path: str, output_dir: str, timeout: float) -> None:
+def initialize(
+    brief_path: str, output_dir: str, timeout: float, fork_server: str | None
+) -> None:
     """The pool's initializer: read the brief and start the warm kernel, once per worker."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -188,7 +195,9 @@ def initialize(brief_path: str, output_dir: str, timeout: float) -> None:
         brief = read_brief(brief_path)
     except Exception:
         return  # every job reports it (the parent read the brief, so this is unlikely)
-    _worker = _Worker(brief=brief, output_dir=Path(output_dir), timeout=timeout)
+    _worker = _Worker(
+        brief=brief, output_dir=Path(output_dir), timeout=timeout, fork_server=fork_server
+    )
     with contextlib.suppress(Exception):  # the first job tries again and says why it cannot
         _worker.ensure_kernel()
 

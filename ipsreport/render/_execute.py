@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -29,8 +30,10 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbformat import NotebookNode
 
 from ipsreport.errors import RenderError
+from ipsreport.kernel_forkserver import kernel_environment
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from ipsreport.render._brief import PreparedNotebook
+from ipsreport.render._forked import ForkProvisioner
 from ipsreport.render._qmd import (
     KERNELSPEC,
     cell_line,
@@ -61,9 +64,12 @@ class Kernel:
     Use it as a context manager; it shuts the kernel down on exit. The kernel inherits this
     process's environment (so ``IPSREPORT_DATA_DIR`` reaches the briefs) with the project
     folder put first on ``PYTHONPATH``, so ``import ipsreport`` works from any brief.
+
+    ``fork_server`` is the address of a :class:`~ipsreport.kernel_forkserver.ForkServer`:
+    the kernel is then forked from that warm process instead of started from scratch.
     """
 
-    def __init__(self, *, startup_timeout: float = 60.0) -> None:
+    def __init__(self, *, startup_timeout: float = 60.0, fork_server: str | None = None) -> None:
         placeholder = new_notebook()
         placeholder.metadata["kernelspec"] = dict(KERNELSPEC)
         self._client = NotebookClient(
@@ -73,6 +79,8 @@ class Kernel:
             record_timing=False,
         )
         self.runs = 0
+        self._fork_server = fork_server
+        self._startup_timeout = startup_timeout
         # The kernel's own stderr (start-up notices, a dying kernel's last words) goes to a
         # file, not the user's terminal; its tail is shown if the kernel dies.
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in close()
@@ -100,6 +108,16 @@ class Kernel:
             )
         else:
             client.km = client.kernel_manager_class(kernel_name=KERNEL_NAME)
+        if self._fork_server is not None:
+            # jupyter_client uses a provisioner already set instead of making one.
+            client.km.kernel_id = str(uuid.uuid4())
+            client.km.provisioner = ForkProvisioner(
+                self._fork_server,
+                self._startup_timeout,
+                kernel_id=client.km.kernel_id,
+                kernel_spec=client.km.kernel_spec,
+                parent=client.km,
+            )
         client.start_new_kernel(
             env=kernel_environment(), cwd=str(PROJECT_ROOT), stderr=self._stderr
         )
@@ -134,17 +152,6 @@ class Kernel:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def kernel_environment() -> dict[str, str]:
-    """This process's environment for a kernel, with the project first on PYTHONPATH."""
-    env = dict(os.environ)
-    paths = [str(PROJECT_ROOT)]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return env
 
 
 def execute(

@@ -30,10 +30,29 @@ def pandoc_path() -> str:
         raise RenderError(f"Pandoc is not available: {error}") from None
 
 
+# Pandoc's Haskell runtime starts with a 64 MB heap (pypandoc-binary's build sets -H64m),
+# and touching it costs more than converting a brief: these settings take a third off each
+# run (typst 88 -> 57 ms, html 95 -> 75 ms here). Used only where the runtime accepts them.
+_RTS_OPTIONS = ("+RTS", "-H1m", "-A8m", "-RTS")
+
+
+@functools.cache
+def pandoc_runtime_options() -> tuple[str, ...]:
+    """``_RTS_OPTIONS`` if this Pandoc accepts runtime options (a Pandoc built without
+    ``-rtsopts`` refuses them), else nothing."""
+    try:
+        probe = subprocess.run([pandoc_path(), *_RTS_OPTIONS, "--version"],
+                               capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return _RTS_OPTIONS if probe.returncode == 0 else ()
+
+
 def run_pandoc(args: Sequence[str], *, cwd: Path, what: str) -> list[str]:
     """Run Pandoc; return its warnings, or raise a RenderError with its error message."""
     result = subprocess.run(
-        [pandoc_path(), *args], cwd=cwd, capture_output=True, text=True, check=False
+        [pandoc_path(), *pandoc_runtime_options(), *args],
+        cwd=cwd, capture_output=True, text=True, check=False,
     )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     if result.returncode != 0:

@@ -47,7 +47,8 @@ class _Group(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] == "batch" and not {"--help", "-h"} & set(args):
+        if (args and args[0] == "batch" and not {"--help", "-h"} & set(args)
+                and ForkServer.supported()):
             server = ForkServer.start()
             ctx.call_on_close(server.close)
             ctx.meta[FORK_SERVER_KEY] = server

@@ -91,6 +91,12 @@ class ForkServer:
         self.address = str(Path(folder) / SOCKET_NAME)
         self._serving = False
 
+    @staticmethod
+    def supported() -> bool:
+        """Linux only: forking a process that has imported numpy and matplotlib is not safe
+        everywhere (macOS's system libraries refuse it), and Windows has no fork."""
+        return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
     @classmethod
     def start(cls, modules: Iterable[str] = COMMON_IMPORTS) -> ForkServer:
         """Start a server that begins with ipykernel's imports and then ``modules``."""
@@ -280,12 +286,22 @@ class _Server:
 
     def _accept(self) -> None:
         connection, _ = self.listener.accept()
+        fds: list[int] = []
         try:
+            connection.settimeout(10)  # a client sends its request at once
             message, fds, _, _ = socket.recv_fds(connection, _MESSAGE_LIMIT, 2)
+            while not message.endswith(b"\n"):
+                chunk = connection.recv(_MESSAGE_LIMIT)
+                if not chunk or len(message) > _MESSAGE_LIMIT:
+                    raise ConnectionError("an incomplete kernel request")
+                message += chunk
             request = json.loads(message)
             if len(fds) != 2:
                 raise ValueError("a kernel request needs stdout and stderr")
+            connection.settimeout(None)
         except (OSError, ValueError):
+            for fd in fds:
+                os.close(fd)
             connection.close()
             return
         pid = os.fork()

@@ -225,7 +225,7 @@ class _Run:
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
 
         own_server = None
-        if todo and self.fork_server is None:
+        if todo and self.fork_server is None and ForkServer.supported():
             self.fork_server = own_server = ForkServer.start()
         if todo and self.fork_server is not None:
             self.fork_server.preload(warm_imports(self.brief))

@@ -49,9 +49,13 @@ class _Group(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if (args and args[0] == "batch" and not {"--help", "-h"} & set(args)
                 and ForkServer.supported()):
-            server = ForkServer.start()
-            ctx.call_on_close(server.close)
-            ctx.meta[FORK_SERVER_KEY] = server
+            try:
+                server = ForkServer.start()
+            except OSError:
+                pass  # no room for its socket, say: kernels start the usual way
+            else:
+                ctx.call_on_close(server.close)
+                ctx.meta[FORK_SERVER_KEY] = server
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:

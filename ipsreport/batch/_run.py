@@ -226,7 +226,8 @@ class _Run:
 
         own_server = None
         if todo and self.fork_server is None and ForkServer.supported():
-            self.fork_server = own_server = ForkServer.start()
+            with contextlib.suppress(OSError):  # without one, kernels start the usual way
+                self.fork_server = own_server = ForkServer.start()
         if todo and self.fork_server is not None:
             self.fork_server.preload(warm_imports(self.brief))
             self.fork_server.serve()

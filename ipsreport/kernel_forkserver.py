@@ -42,7 +42,9 @@ import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from ipsreport.paths import PROJECT_ROOT
 
 # matplotlib's backend in a kernel, which ipykernel sets unless the user chose one; the
 # server sets it too before it imports matplotlib, which reads it at import.
@@ -65,8 +67,6 @@ _MESSAGE_LIMIT = 1 << 20
 def kernel_environment() -> dict[str, str]:
     """This process's environment for a kernel, with the project first on PYTHONPATH, so
     ``import ipsreport`` works from any brief."""
-    from ipsreport.paths import PROJECT_ROOT
-
     env = dict(os.environ)
     paths = [str(PROJECT_ROOT)]
     if env.get("PYTHONPATH"):
@@ -84,10 +84,9 @@ class ForkServer:
     ``Kernel(fork_server=server.address)`` are forked from it.
     """
 
-    def __init__(self, process: subprocess.Popen[bytes], folder: str, log: IO[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], folder: str) -> None:
         self._process = process
         self._folder = folder
-        self._log = log
         self.address = str(Path(folder) / SOCKET_NAME)
         self._serving = False
 
@@ -100,10 +99,7 @@ class ForkServer:
     @classmethod
     def start(cls, modules: Iterable[str] = COMMON_IMPORTS) -> ForkServer:
         """Start a server that begins with ipykernel's imports and then ``modules``."""
-        from ipsreport.paths import PROJECT_ROOT
-
         folder = tempfile.mkdtemp(prefix="ipsreport-forkserver-")
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         # The socket is made here and handed to the server: it exists before this returns,
         # and a client that connects before the server is ready waits in its backlog.
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
@@ -112,22 +108,20 @@ class ForkServer:
             process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(listener.fileno())],
                 stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
+                stdout=subprocess.DEVNULL,  # its stderr is the command's: it says why it stops
                 cwd=PROJECT_ROOT,
                 env=kernel_environment(),
                 pass_fds=[listener.fileno()],
                 start_new_session=True,  # Ctrl-C in the terminal is the batch's to handle
             )
-        server = cls(process, folder, log)
+        server = cls(process, folder)
         server.preload(modules)
         return server
 
     def preload(self, modules: Iterable[str]) -> None:
-        """Have the server import ``modules`` too (names it cannot import are skipped)."""
-        names = [name for name in modules if not name.startswith(KERNEL_ONLY)]
-        if names:
-            self._send({"import": names})
+        """Have the server import ``modules`` too (names it cannot import, and those only a
+        kernel may import, are skipped)."""
+        self._send({"import": list(modules)})
 
     def serve(self) -> None:
         """Let the server fork kernels once its imports are done."""
@@ -146,10 +140,11 @@ class ForkServer:
     def close(self) -> None:
         """Stop the server and any kernel it still runs (safe to call more than once)."""
         process = self._process
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # a server that serves ends on EOF
         if process.poll() is None:
-            if self._serving and process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    process.stdin.close()  # a server that serves ends on EOF
+            if self._serving:
                 try:
                     process.wait(timeout=5)
                 except subprocess.TimeoutExpired:
@@ -157,10 +152,6 @@ class ForkServer:
             else:
                 process.kill()  # still importing: nothing of value to wind down
             process.wait()
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        self._log.close()
         with contextlib.suppress(OSError):
             Path(self.address).unlink()
         with contextlib.suppress(OSError):

@@ -89,6 +89,10 @@ def test_a_forked_kernel_is_a_process_of_its_own_with_the_imports_done(
         assert evaluate(kernel, "__import__('matplotlib').get_backend()") == (
             "'module://matplotlib_inline.backend_inline'"
         )
+        # the server imports without garbage collection; a kernel collects again, and the
+        # server's objects are frozen (shared with the server, never walked by collections)
+        assert evaluate(kernel, "__import__('gc').isenabled()") == "True"
+        assert int(evaluate(kernel, "__import__('gc').get_freeze_count()")) > 100_000
 
 
 def test_interrupts_and_deaths_reach_a_forked_kernel(server: ForkServer) -> None:

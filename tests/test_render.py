@@ -332,6 +332,9 @@ def test_parse_qmd_cells_options_and_lines() -> None:
         "fig-alt": "Søjlediagram over deltagere pr. kommune",
     }
     assert code[2].source.startswith("#| label: fig-plot\n")  # options stay in the source
+    # parsed once and cached: what a caller does to its copy does not reach the next caller
+    cell_options(code[2])["fig-cap"] = "ændret"
+    assert cell_options(code[2])["fig-cap"] == "Deltagere pr. kommune"
 
 
 def test_parse_qmd_ignores_chunks_inside_other_fences() -> None:

@@ -41,10 +41,13 @@ from ipsreport.render._qmd import (
     new_notebook,
     strip_options,
 )
+from ipsreport.render._ready import ReadyKernelClient
 
 DEFAULT_TIMEOUT = 120.0
 _TIMEOUT = "CellTimeoutError"
 KERNEL_NAME = "python3"
+# The kernel client: jupyter_client's, ready without its fixed wait (see the module).
+_READY_CLIENT = f"{ReadyKernelClient.__module__}.{ReadyKernelClient.__name__}"
 
 # Quarto's pattern for inline expressions (src/resources/jupyter/notebook.py).
 INLINE_EXPRESSION = re.compile(r"(?:^|[^`])`\{python\}[ \t]([^`]+)`", re.MULTILINE)
@@ -104,10 +107,13 @@ class Kernel:
             # Unix sockets in a folder of this kernel's own: no TCP ports to race other
             # processes (parallel workers) for.
             client.km = client.kernel_manager_class(
-                kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(self._sockets) / "kernel")
+                kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(self._sockets) / "kernel"),
+                client_class=_READY_CLIENT,
             )
         else:
-            client.km = client.kernel_manager_class(kernel_name=KERNEL_NAME)
+            client.km = client.kernel_manager_class(
+                kernel_name=KERNEL_NAME, client_class=_READY_CLIENT
+            )
         if self._fork_server is not None:
             # jupyter_client uses a provisioner already set instead of making one.
             client.km.kernel_id = str(uuid.uuid4())

@@ -1,0 +1,58 @@
+"""The kernel client that is ready without jupyter_client's fixed wait: it answers once
+its own kernel_info request has its reply and its idle status, it says so when the kernel
+is dead or does not answer, and it reads only the messages of the request it waits for.
+Real kernels throughout."""
+
+from __future__ import annotations
+
+import pytest
+from nbclient.util import run_sync
+
+from ipsreport.render import Kernel
+from ipsreport.render._execute import _request
+from ipsreport.render._ready import ReadyKernelClient, _message
+
+
+def test_kernels_use_the_ready_client_and_it_is_ready_again_at_once() -> None:
+    with Kernel() as kernel:
+        client = kernel.client.kc
+        assert isinstance(client, ReadyKernelClient)
+        run_sync(client.wait_for_ready)(timeout=10)  # a second handshake on a live kernel
+        reply = _request(kernel, "", what="a test", user_expressions={"x": "6 * 7"})
+        assert reply["content"]["user_expressions"]["x"]["data"]["text/plain"] == "42"
+
+
+def test_only_the_messages_of_the_awaited_request_count() -> None:
+    with Kernel() as kernel:
+        client = kernel.client.kc
+        assert client is not None
+        request = client.execute("6 * 7", silent=True, store_history=False)
+        # the idle status of this request is on its way, but it answers another one
+        assert run_sync(_message)(client.iopub_channel, "another request", "status", 0.5,
+                                  execution_state="idle") is None
+        # so it was skipped; ask again and the next request's own status is found
+        request = client.execute("6 * 7", silent=True, store_history=False)
+        status = run_sync(_message)(client.iopub_channel, request, "status", 10,
+                                    execution_state="idle")
+        assert status is not None
+        assert status["parent_header"]["msg_id"] == request
+
+
+def test_a_dead_kernel_is_not_waited_for() -> None:
+    with Kernel() as kernel:
+        client = kernel.client.kc
+        assert client is not None
+        process = kernel.client.km.provisioner.process
+        process.kill()
+        process.wait()
+        with pytest.raises(RuntimeError, match="Kernel died before replying"):
+            run_sync(client.wait_for_ready)(timeout=30)
+
+
+def test_a_kernel_that_does_not_answer_times_out() -> None:
+    with Kernel() as kernel:
+        client = kernel.client.kc
+        assert client is not None
+        client.execute("import time; time.sleep(30)", silent=True, store_history=False)
+        with pytest.raises(RuntimeError, match=r"didn.t respond in 1\.5 seconds"):
+            run_sync(client.wait_for_ready)(timeout=1.5)

@@ -1,7 +1,7 @@
 """A Jupyter kernel client that is ready when the kernel is, not 0.2 s later.
 
 jupyter_client's ``wait_for_ready`` ends by reading IOPub until it has been silent for
-0.2 s, so every kernel start waits 0.2 s for nothing (a tenth of a warm start). This
+0.2 s, so every kernel start waits 0.2 s for nothing (a third of a kernel's start). This
 client is ready when one ``kernel_info`` request has both its reply on the shell channel
 and its ``idle`` status on IOPub: both channels then work, and the kernel has published
 all it will for that request (the Jupyter protocol ends every request's messages with

@@ -103,17 +103,16 @@ class Kernel:
 
     def _start(self) -> None:
         client = self._client
-        if os.name == "posix":
-            # Unix sockets in a folder of this kernel's own: no TCP ports to race other
-            # processes (parallel workers) for.
-            client.km = client.kernel_manager_class(
-                kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(self._sockets) / "kernel"),
-                client_class=_READY_CLIENT,
-            )
-        else:
-            client.km = client.kernel_manager_class(
-                kernel_name=KERNEL_NAME, client_class=_READY_CLIENT
-            )
+        # Unix sockets in a folder of this kernel's own: no TCP ports to race other
+        # processes (parallel workers) for.
+        sockets = (
+            {"transport": "ipc", "ip": str(Path(self._sockets) / "kernel")}
+            if os.name == "posix"
+            else {}
+        )
+        client.km = client.kernel_manager_class(
+            kernel_name=KERNEL_NAME, client_class=_READY_CLIENT, **sockets
+        )
         if self._fork_server is not None:
             # jupyter_client uses a provisioner already set instead of making one.
             client.km.kernel_id = str(uuid.uuid4())

@@ -20,7 +20,7 @@ from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
-from jupyter_client.channelsabc import ChannelABC
+from jupyter_client.channels import AsyncZMQSocketChannel
 
 # How long to wait for a reply (jupyter_client's figure), and for its status on IOPub.
 _REPLY_WAIT = 1.0
@@ -49,14 +49,14 @@ class ReadyKernelClient(AsyncKernelClient):
 
 
 async def _message(
-    channel: ChannelABC, parent: str, msg_type: str, timeout: float, **content: Any
+    channel: AsyncZMQSocketChannel, parent: str, msg_type: str, timeout: float, **content: Any
 ) -> dict[str, Any] | None:
     """The first message on ``channel`` of ``msg_type`` answering request ``parent`` (and
     with ``content``'s values) within ``timeout`` seconds; others are skipped."""
     end = time.monotonic() + timeout
     while (left := end - time.monotonic()) > 0:
         try:
-            message: dict[str, Any] = await channel.get_msg(timeout=left)  # type: ignore[attr-defined]
+            message: dict[str, Any] = await channel.get_msg(timeout=left)
         except Empty:
             return None
         if (

@@ -8,10 +8,16 @@ Subcommands are imported only when called (click's lazy-loading pattern), so
 ``ipsreport batch`` starts its kernel fork server (:mod:`ipsreport.kernel_forkserver`)
 before its module is even imported: the server's imports (two seconds) then run on the
 other core while this process imports the renderer and plans the batch.
+
+At exit, Python would walk every object the command imported once more, looking for
+garbage (0.14 s after a render); the objects are frozen instead (``gc.freeze``), and the
+operating system frees the memory.
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 from typing import Any
@@ -21,6 +27,10 @@ import click
 from ipsreport import __version__
 from ipsreport.errors import IpsreportError
 from ipsreport.kernel_forkserver import FORK_SERVER_KEY, ForkServer
+
+# Registered first, so it runs last: after every other exit handler, just before Python's
+# final collection, which then has nothing to walk.
+atexit.register(gc.freeze)
 
 # name -> "module:attribute" of the click command
 _COMMANDS = {

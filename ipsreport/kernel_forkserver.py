@@ -29,6 +29,7 @@ This module imports nothing heavy, so the command line can start the server firs
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import json
@@ -40,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,9 @@ class ForkServer:
                 start_new_session=True,  # Ctrl-C in the terminal is the batch's to handle
             )
         server = cls(process, folder)
+        # A process forked from this one (a batch worker) must not keep the server's stdin
+        # open: the server ends, killing its kernels, only once every copy of it is closed.
+        os.register_at_fork(after_in_child=functools.partial(_forget, weakref.ref(server)))
         server.preload(modules)
         return server
 
@@ -162,6 +167,16 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _forget(server_ref: weakref.ref[ForkServer]) -> None:
+    """In a forked child: close its copy of the server's stdin (the server stays the
+    parent's to stop; the child may still ask it for kernels)."""
+    server = server_ref()
+    stdin = server._process.stdin if server is not None else None
+    if stdin is not None:
+        with contextlib.suppress(OSError):
+            stdin.close()
 
 
 # -- the client's side of the protocol ------------------------------------------------------

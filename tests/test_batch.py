@@ -246,8 +246,11 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
 ) -> None:
     monkeypatch.setenv("IPSREPORT_DATA_DIR", str(data_copy))
     out = tmp_path / "out"
-    first = run_batch(GUIDE, guide_table, output_dir=out, jobs=2, progress=False)
+    server = ForkServer.start()  # as the command line gives it
+    first = run_batch(GUIDE, guide_table, output_dir=out, jobs=2, progress=False,
+                      fork_server=server)
     assert _statuses(first) == {"461": "rendered", "101": "rendered"}
+    assert server._process.poll() is not None  # stopped, and its kernels with it, when done
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == ["101-koebenhavn.html", "101-koebenhavn.pdf", "461-odense.html",
                      "461-odense.pdf", "index.html", "manifest.json"]

@@ -134,3 +134,22 @@ def test_kernels_end_with_the_server_and_the_server_with_its_owner() -> None:
         kernel.close()
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)  # nor anything it started, in its process group
+
+
+def test_a_process_forked_from_the_owner_does_not_keep_the_server_alive() -> None:
+    """A batch's workers are forks of the command: the server must still end as soon as
+    the command closes it (its stdin), not when the last worker has exited."""
+    server = ForkServer.start()
+    server.serve()
+    child = os.fork()
+    if child == 0:  # a worker that outlives the batch's close() by far
+        time.sleep(30)
+        os._exit(0)
+    try:
+        started = time.monotonic()
+        server.close()
+        assert time.monotonic() - started < 2  # not close()'s 5 s wait, then a kill
+        assert server._process.returncode == 0  # it ended by itself
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)

@@ -150,7 +150,7 @@ def run_batch(
     ``fresh_process`` says that workers may be forked from this process (see
     :func:`start_method`); ``fork_server`` is a kernel fork server already started (the
     command line starts it first thing), else the batch starts one when it has rows to
-    render.
+    render. Either way the batch stops the server once its rows are rendered.
     Raises an :class:`IpsreportError` (exit status 2) when the brief or the table cannot
     be used or the folder is locked; failed rows are in the result, not raised.
     """
@@ -190,6 +190,7 @@ class _Run:
     fork_server: ForkServer | None
     outcomes: dict[str, RowOutcome] = field(default_factory=dict)
     interrupted: bool = False
+    pool: _Pool | None = None  # the workers (a second pool if a worker died)
 
     def execute(self, jobs: int, started: float) -> BatchResult:
         _remove_partial_files(self.folder, self.table.rows)
@@ -224,26 +225,29 @@ class _Run:
             job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
 
-        own_server = None
         if todo and self.fork_server is None and ForkServer.supported():
             with contextlib.suppress(OSError):  # without one, kernels start the usual way
-                self.fork_server = own_server = ForkServer.start()
+                self.fork_server = ForkServer.start()
         if todo and self.fork_server is not None:
             self.fork_server.preload(warm_imports(self.brief))
             self.fork_server.serve()
-        pool = self._start_pool(jobs, todo) if todo else None
+        if todo:
+            self.pool = self._start_pool(jobs, todo)
         self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
         try:
             for row, status, reason in early:
                 self.outcomes[row.key] = RowOutcome(row, status, reason)
                 self.progress.row(row.label, status, reason)
-            if pool is not None:
-                self._render(pool, todo)
+            if todo:
+                self._render(todo)
         finally:
-            if pool is not None:
-                pool.close()
-            if own_server is not None:
-                own_server.close()
+            # The rows are done. Stopping the server first kills its kernels at once (they
+            # hold nothing worth a graceful shutdown); the workers, told to exit only then,
+            # find their kernels gone instead of polling them every 0.1 s until they are.
+            if self.fork_server is not None:
+                self.fork_server.close()
+            if self.pool is not None:
+                self.pool.close()
             self.progress.close()
             _remove_partial_files(self.folder, self.table.rows)
             if self.manifest.dirty:
@@ -279,10 +283,12 @@ class _Run:
             start_method=self.start_method,
         )
 
-    def _render(self, pool: _Pool, todo: list[tuple[Row, Job, dict[str, Any]]]) -> None:
-        """Render ``todo`` on ``pool``; rows lost with a crashed worker get one more try."""
+    def _render(self, todo: list[tuple[Row, Job, dict[str, Any]]]) -> None:
+        """Render ``todo`` on the pool; rows lost with a crashed worker get one more try."""
         by_key = {row.key: (row, job, info) for row, job, info in todo}
         for attempt in (1, 2):
+            pool = self.pool
+            assert pool is not None
             lost = pool.run(self._finished, self._on_interrupt)
             self.interrupted = pool.interrupted
             if not lost or self.interrupted:
@@ -290,8 +296,8 @@ class _Run:
             if attempt == 1:
                 pool.close()
                 # again from a fork server: this process now runs threads (the progress bar)
-                pool = _Pool(pool.workers, pool.initargs, [by_key[key] for key in lost],
-                             start_method())
+                self.pool = _Pool(pool.workers, pool.initargs, [by_key[key] for key in lost],
+                                  start_method())
                 continue
             for key in lost:
                 row = by_key[key][0]
@@ -371,6 +377,7 @@ class _Pool:
         self.workers = workers
         self.initargs = initargs
         self.interrupted = False
+        self.stopped_hard = False
         context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             context.set_forkserver_preload([_worker_module])
@@ -385,23 +392,19 @@ class _Pool:
         """Hand each finished row to ``finished``; return the keys of rows whose worker died."""
         pending = set(self.futures)
         lost: list[str] = []
-        hard = False
         try:
+            self._collect(pending, finished, lost)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            for future in pending:
+                future.cancel()
+            on_interrupt(False)
             try:
                 self._collect(pending, finished, lost)
             except KeyboardInterrupt:
-                self.interrupted = True
-                for future in pending:
-                    future.cancel()
-                on_interrupt(False)
-                try:
-                    self._collect(pending, finished, lost)
-                except KeyboardInterrupt:
-                    hard = True
-                    on_interrupt(True)
-                    self._terminate()
-        finally:
-            self.executor.shutdown(wait=not hard, cancel_futures=True)
+                self.stopped_hard = True
+                on_interrupt(True)
+                self._terminate()
         return lost
 
     def _collect(
@@ -420,8 +423,9 @@ class _Pool:
             finished(row, info, result)
 
     def close(self) -> None:
-        """Shut the pool down (waiting for nothing that is not already finished)."""
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Shut the pool down: cancel what has not started and wait for the workers to exit
+        (unless they were stopped at once)."""
+        self.executor.shutdown(wait=not self.stopped_hard, cancel_futures=True)
 
     def _terminate(self) -> None:
         processes = getattr(self.executor, "_processes", None) or {}

@@ -20,6 +20,10 @@ share are counted once per process, so this overstates) and the sum of proportio
 sizes (PSS; shared pages split between the processes that share them: the memory the
 tree really takes). ``resource.getrusage`` would give only the largest single process.
 
+A 10-document batch takes a few seconds, and this machine's speed drifts by 10 % from one
+minute to the next, so (b) and (d) are timed ``--repeat`` times (5) and the median counts;
+(a) is already the sum of 10 separate runs, and (c) takes half a minute.
+
 Time and memory come from separate runs of the same command: reading every process's
 ``smaps_rollup`` 20 times a second takes the sampler about 0.15 s of CPU per second, which
 a batch that keeps both cores busy pays for in wall time (0.35 s of a 10-document batch
@@ -37,6 +41,7 @@ import csv
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,7 +68,8 @@ TARGETS = {
 class Measurement:
     name: str
     documents: int
-    seconds: float
+    seconds: float  # the median of ``runs``
+    runs: list[float]
     peak_rss: int
     peak_pss: int
 
@@ -151,13 +157,14 @@ def peak_memory(command: list[str], name: str) -> tuple[int, int]:
     return sampler.peak_rss, sampler.peak_pss
 
 
-def measured(commands: list[list[str]], name: str, documents: int,
+def measured(runs: list[list[list[str]]], name: str, documents: int,
              memory_command: list[str]) -> Measurement:
-    """Time ``commands``; then the peak memory of ``memory_command`` (the same work, run
-    again where it starts from the same state)."""
-    seconds = timed(commands, name)
+    """Time each run (its commands one after another); then the peak memory of
+    ``memory_command`` (the same work, run again where it starts from the same state)."""
+    seconds = [timed(commands, name) for commands in runs]
     peak_rss, peak_pss = peak_memory(memory_command, name)
-    return Measurement(name, documents, seconds, peak_rss, peak_pss)
+    return Measurement(name, documents, statistics.median(seconds), seconds, peak_rss,
+                       peak_pss)
 
 
 def _check(name: str, command: list[str], result: subprocess.CompletedProcess[str]) -> None:
@@ -181,7 +188,8 @@ def batch_command(output: Path, *extra: str) -> list[str]:
             *extra]
 
 
-def run(count: int, jobs: int | None, folder: Path, full: bool) -> list[Measurement]:
+def run(count: int, jobs: int | None, folder: Path, full: bool, repeat: int
+        ) -> list[Measurement]:
     chosen = codes(count)
     jobs_option = ["--jobs", str(jobs)] if jobs else []
     results = []
@@ -189,20 +197,22 @@ def run(count: int, jobs: int | None, folder: Path, full: bool) -> list[Measurem
     naive = [[*CLI, "render", str(GUIDE), "-P", f"kommunekode:{code}", "--engine", "builtin",
               "--output-dir", str(folder / "naive")] for code in chosen]
     print(f"(a) naive, {count} documents ...", flush=True)
-    results.append(measured(naive, "a naive", count, naive[0]))
+    results.append(measured([naive], "a naive", count, naive[0]))
 
-    print(f"(b) batch, the same {count} documents ...", flush=True)
+    print(f"(b) batch, the same {count} documents, {repeat} times ...", flush=True)
     only = ["--only", ",".join(chosen), *jobs_option]
-    results.append(measured([batch_command(folder / "some", *only)], "b batch", count,
-                            batch_command(folder / "some-memory", *only)))
+    results.append(measured(
+        [[batch_command(folder / f"some-{run}", *only)] for run in range(repeat)],
+        "b batch", count, batch_command(folder / "some-memory", *only),
+    ))
 
     if full:
         print("(c) batch, all 98 municipalities, PDF and HTML ...", flush=True)
         full_run = batch_command(folder / "all", *jobs_option)
-        results.append(measured([full_run], "c all 98", 98,
+        results.append(measured([[full_run]], "c all 98", 98,
                                 batch_command(folder / "all-memory", *jobs_option)))
-        print("(d) batch again, nothing changed ...", flush=True)
-        results.append(measured([full_run], "d nothing changed", 98, full_run))
+        print(f"(d) batch again, nothing changed, {repeat} times ...", flush=True)
+        results.append(measured([[full_run]] * repeat, "d nothing changed", 98, full_run))
         pdfs = len(list((folder / "all").glob("*.pdf")))
         htmls = len(list((folder / "all").glob("*.html"))) - 1  # index.html
         if (pdfs, htmls) != (98, 98):
@@ -219,6 +229,9 @@ def report(results: list[Measurement], jobs: int | None) -> dict[str, object]:
     for m in results:
         print(f"{m.name:20} {m.documents:5d} {m.seconds:9.1f} {m.per_document:7.2f} "
               f"{m.peak_rss / 2**20:10.0f} MiB {m.peak_pss / 2**20:10.0f} MiB")
+    for m in results:
+        if len(m.runs) > 1:
+            print(f"{m.name}: median of {', '.join(f'{x:.2f}' for x in m.runs)} s")
     by = {m.name[0]: m for m in results}
     summary: dict[str, object] = {"cores": cores, "jobs": jobs or cores,
                                   "measurements": [asdict(m) for m in results]}
@@ -247,12 +260,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10, help="documents for (a) and (b)")
     parser.add_argument("--jobs", type=int, default=None, help="batch workers (default: cores)")
     parser.add_argument("--no-full", action="store_true", help="skip (c) and (d)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="timed runs of (b) and (d); the median counts")
     parser.add_argument("--keep", action="store_true", help="keep the outputs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ipsreport-benchmark-"))
     try:
-        results = run(args.count, args.jobs, folder, full=not args.no_full)
+        results = run(args.count, args.jobs, folder, full=not args.no_full, repeat=args.repeat)
         summary = report(results, args.jobs)
         if args.json:
             args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -28,8 +28,9 @@ from ipsreport import __version__
 from ipsreport.errors import IpsreportError
 from ipsreport.kernel_forkserver import FORK_SERVER_KEY, ForkServer
 
-# Registered first, so it runs last: after every other exit handler, just before Python's
-# final collection, which then has nothing to walk.
+# Registered before any command's module is imported, so it runs after their exit handlers
+# (atexit runs the last registered first), just before Python's final collection, which
+# then has nothing left to walk.
 atexit.register(gc.freeze)
 
 # name -> "module:attribute" of the click command

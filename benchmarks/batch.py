@@ -141,7 +141,8 @@ def timed(commands: list[list[str]], name: str) -> float:
     """Wall-clock seconds to run ``commands`` one after another, nothing else running."""
     started = time.perf_counter()
     for command in commands:
-        _check(name, command, subprocess.run(command, cwd=ROOT, capture_output=True, text=True))
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        _check(name, command, result.returncode, result.stderr)
     return time.perf_counter() - started
 
 
@@ -151,9 +152,9 @@ def peak_memory(command: list[str], name: str) -> tuple[int, int]:
                                stderr=subprocess.PIPE, text=True)
     sampler = TreeSampler(process.pid)
     sampler.start()
-    out, err = process.communicate()
+    _, err = process.communicate()
     sampler.stop()
-    _check(name, command, subprocess.CompletedProcess(command, process.returncode, out, err))
+    _check(name, command, process.returncode, err)
     return sampler.peak_rss, sampler.peak_pss
 
 
@@ -167,10 +168,9 @@ def measured(runs: list[list[list[str]]], name: str, documents: int,
                        peak_pss)
 
 
-def _check(name: str, command: list[str], result: subprocess.CompletedProcess[str]) -> None:
-    if result.returncode != 0:
-        sys.exit(f"{name}: {' '.join(command[3:])} failed ({result.returncode}):\n"
-                 f"{result.stderr}")
+def _check(name: str, command: list[str], returncode: int, stderr: str) -> None:
+    if returncode != 0:
+        sys.exit(f"{name}: {' '.join(command[3:])} failed ({returncode}):\n{stderr}")
 
 
 # -- the four measurements -----------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """The kernel client that is ready without jupyter_client's fixed wait: it answers once
 its own kernel_info request has its reply and its idle status, it says so when the kernel
-is dead or does not answer, and it reads only the messages of the request it waits for.
-Real kernels throughout."""
+is dead or does not answer, it reads only the messages of the request it waits for, and
+its sockets retry a connection every 10 ms. Real kernels throughout."""
 
 from __future__ import annotations
 
 import pytest
+import zmq
 from nbclient.util import run_sync
 
 from ipsreport.render import Kernel
@@ -20,6 +21,15 @@ def test_kernels_use_the_ready_client_and_it_is_ready_again_at_once() -> None:
         run_sync(client.wait_for_ready)(timeout=10)  # a second handshake on a live kernel
         reply = _request(kernel, "", what="a test", user_expressions={"x": "6 * 7"})
         assert reply["content"]["user_expressions"]["x"]["data"]["text/plain"] == "42"
+
+
+def test_the_client_tries_again_to_connect_every_10_ms_not_every_100() -> None:
+    with Kernel() as kernel:
+        client = kernel.client.kc
+        assert client is not None
+        channels = (client.shell_channel, client.iopub_channel, client.stdin_channel,
+                    client.control_channel)
+        assert {channel.socket.getsockopt(zmq.RECONNECT_IVL) for channel in channels} == {10}
 
 
 def test_only_the_messages_of_the_awaited_request_count() -> None:

@@ -156,6 +156,10 @@ def run_batch(
     """
     started = time.perf_counter()
     brief = read_brief(report)
+    if fork_server is not None:
+        # The brief's imports now, so the server does them while this process plans the
+        # batch: it would otherwise sit idle once done with the common ones.
+        fork_server.preload(warm_imports(brief))
     rows_table = read_table(Path(table), brief.parameters)
     rows = rows_table.select(only)
     folder = Path(output_dir) if output_dir is not None else default_output_dir(brief)
@@ -227,9 +231,8 @@ class _Run:
 
         if todo and self.fork_server is None and ForkServer.supported():
             with contextlib.suppress(OSError):  # without one, kernels start the usual way
-                self.fork_server = ForkServer.start()
+                self.fork_server = ForkServer.start(warm_imports(self.brief))
         if todo and self.fork_server is not None:
-            self.fork_server.preload(warm_imports(self.brief))
             self.fork_server.serve()
         if todo:
             self.pool = self._start_pool(jobs, todo)

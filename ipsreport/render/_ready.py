@@ -6,8 +6,8 @@ client is ready when one ``kernel_info`` request has both its reply on the shell
 and its ``idle`` status on IOPub: both channels then work, and the kernel has published
 all it will for that request (the Jupyter protocol ends every request's messages with
 that status). IOPub drops what the kernel published before the client had subscribed
-(ZeroMQ's "slow joiner": the client's sockets retry their connection every 0.1 s until the
-kernel listens), so a status that does not come within 0.05 s means asking again, as
+(ZeroMQ's "slow joiner": the client's sockets keep trying to connect until the kernel
+listens), so a status that does not come within 0.05 s means asking again, as
 jupyter_client does after 0.2 s; a kernel_info request costs the kernel a millisecond.
 Older messages need no draining: nbclient reads only the messages of its own requests.
 

@@ -105,7 +105,7 @@ def _render(*args: str) -> Any:
         pytest.param(
             TRUST / "pandoc-fails.qmd",
             (),
-            "pandoc-fails.qmd (html): pandoc failed: Error parsing YAML metadata",
+            "pandoc-fails.qmd: pandoc failed: Error parsing YAML metadata",
             id="pandoc-fails",
         ),
         pytest.param(

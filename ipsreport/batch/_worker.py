@@ -3,9 +3,9 @@
 The batch runs these in a :class:`concurrent.futures.ProcessPoolExecutor`. Each worker
 reads the brief once and starts its kernel once (in the pool's initializer), forked from
 the batch's kernel fork server (:mod:`ipsreport.kernel_forkserver`) so that the expensive
-imports are already done, and then renders job after job: prepare, execute on the warm
-kernel (which resets itself between documents, see
-:func:`ipsreport.render._execute.setup_source`), convert, write.
+imports are already done, and a Pandoc server (:mod:`ipsreport.render._pandoc`), and then
+renders job after job: prepare, execute on the warm kernel (which resets itself between
+documents, see :func:`ipsreport.render._execute.setup_source`), convert, write.
 
 A job never raises: what went wrong comes back as the job's error, so one bad row cannot
 stop the others. A kernel that died is replaced before the next job. Workers ignore
@@ -30,6 +30,7 @@ from nbclient.util import run_sync
 from ipsreport.errors import IpsreportError, RenderError
 from ipsreport.kernel_forkserver import COMMON_IMPORTS
 from ipsreport.render import Brief, Kernel, convert, execute, prepare, read_brief, write
+from ipsreport.render._pandoc import PandocServer
 from ipsreport.render._qmd import strip_options
 
 # Run in each kernel before its first document, in a function: the first document must find
@@ -113,6 +114,7 @@ class _Worker:
     timeout: float
     fork_server: str | None = None
     kernel: Kernel | None = None
+    pandoc: PandocServer = field(default_factory=PandocServer)
     warnings: list[str] = field(default_factory=list)
 
     def ensure_kernel(self) -> Kernel:
@@ -199,6 +201,7 @@ def initialize(
         brief=brief, output_dir=Path(output_dir), timeout=timeout, fork_server=fork_server
     )
     with contextlib.suppress(Exception):  # the first job tries again and says why it cannot
+        _worker.pandoc.start()  # starts while the kernel does
         _worker.ensure_kernel()
 
 
@@ -215,9 +218,8 @@ def render_job(job: Job) -> JobResult:
         kernel = worker.ensure_kernel()
         prepared = prepare(worker.brief, job.params)
         executed = execute(prepared, kernel=kernel, timeout=worker.timeout)
-        outputs = write(
-            convert(executed), worker.output_dir, job.formats, stem=job.stem, manifest=False
-        )
+        outputs = write(convert(executed), worker.output_dir, job.formats, stem=job.stem,
+                        manifest=False, pandoc=worker.pandoc)
         entries = tuple(output.manifest_entry(worker.output_dir) for output in outputs)
     except IpsreportError as problem:
         error = " ".join(str(problem).split())
@@ -238,6 +240,7 @@ def render_job(job: Job) -> JobResult:
 
 
 def shutdown() -> None:
-    """Shut this worker's kernel down (run when the worker process exits)."""
+    """Shut this worker's kernel and Pandoc down (run when the worker process exits)."""
     if _worker is not None:
         _worker.drop_kernel()
+        _worker.pandoc.close()

@@ -22,6 +22,7 @@ Markdown and does not escape ``"`` in an attribute.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import logging
@@ -46,14 +47,14 @@ from ipsreport.render._output import (
     publish,
     sha256_bytes,
 )
-from ipsreport.render._tools import CROSSREF_FILTER, compile_typst, run_pandoc
+from ipsreport.render._pandoc import PandocOutput, PandocServer
+from ipsreport.render._tools import compile_typst
 
 log = logging.getLogger("ipsreport.render")
 
 FORMATS = ("html", "pdf")
 # The Quarto format whose options apply to each output.
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
-_READER = "markdown"
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 # The order of the fields in a PDF's Keywords; ipsreport-brief last (see the docstring).
 KEYWORD_FIELDS = (
@@ -95,11 +96,14 @@ def write(
     *,
     stem: str | None = None,
     manifest: bool = True,
+    pandoc: PandocServer | None = None,
 ) -> list[Output]:
     """Build the requested formats of ``document`` and write them to ``output_dir``.
 
     Files are named ``<stem>.html`` / ``<stem>.pdf``, the stem derived from the brief's name
     and parameters unless given. Returns what was written; ``manifest.json`` is updated.
+    ``pandoc`` is a running Pandoc server to convert with (a batch worker keeps one);
+    without it, one is started for this document.
     """
     chosen = normalise_formats(formats)
     brief = document.brief
@@ -107,7 +111,6 @@ def write(
     stem = stem or output_stem(brief.stem, document.params)
     record = provenance.of(brief.path, document.params)
     fields = provenance_fields(record)
-    built: dict[str, bytes] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
             build = Path(folder)
@@ -116,8 +119,8 @@ def write(
                 target = build / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(payload)
-            for fmt in chosen:
-                built[fmt] = _BUILDERS[fmt](document, build, fields)
+            with contextlib.nullcontext(pandoc) if pandoc else PandocServer() as server:
+                built = _build(document, build, chosen, fields, server)
     except OSError as error:  # the temporary folder's disk is full, or it cannot be made
         raise RenderError(
             f"{brief.display_name}: could not build in a temporary folder under "
@@ -177,58 +180,69 @@ def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:
     return metadata
 
 
-def _build_html(document: Document, build: Path, fields: Mapping[str, str]) -> bytes:
-    meta = build / "meta-html.yml"
-    _dump(meta, pandoc_metadata(document, "html"))
-    variables = build / "variables-html.yml"
-    _dump(variables, {"variables": html_variables(fields)})
-    css = document.brief.format_option("html", "css")
-    args = _pandoc_args("html5", "html.html", meta, variables, "out.html",
-                        "--embed-resources", "--resource-path", str(build))
-    for sheet in _as_list(css):
-        args += ["--css", str(_project_path(document, sheet))]
-    _report(document, run_pandoc(args, cwd=build, what=f"{document.brief.display_name} (html)"))
-    return (build / "out.html").read_bytes()
+# Per output format: Pandoc's writer, our template in templates/ and the file it writes.
+_PANDOC_WRITER = {"html": "html5", "pdf": "typst"}
+_TEMPLATE = {"html": "html.html", "pdf": "typst-main.typ"}
+_PANDOC_OUTPUT = {"html": "out.html", "pdf": "out.typ"}
 
 
-def _build_pdf(document: Document, build: Path, fields: Mapping[str, str]) -> bytes:
-    metadata = pandoc_metadata(document, "pdf")
-    meta = build / "meta-typst.yml"
-    _dump(meta, metadata)
-    variables = build / "variables-typst.yml"
-    _dump(variables, {"variables": typst_variables(fields, metadata, source_date())})
-    what = f"{document.brief.display_name} (pdf)"
-    args = _pandoc_args("typst", "typst-main.typ", meta, variables, "out.typ")
-    _report(document, run_pandoc(args, cwd=build, what=what))
-    standard = document.brief.format_option("typst", "pdf-standard")
-    pdf, messages = compile_typst(build / "out.typ", root=build, what=what,
-                                  pdf_standard=str(standard) if standard else None)
-    _report(document, messages)
-    return pdf
+def _build(
+    document: Document,
+    build: Path,
+    formats: tuple[str, ...],
+    fields: Mapping[str, str],
+    pandoc: PandocServer,
+) -> dict[str, bytes]:
+    """Each format's bytes: one Pandoc conversion for all of them, then Typst's PDF."""
+    what = document.brief.display_name
+    outputs = [_pandoc_output(document, build, fmt, fields) for fmt in formats]
+    _report(document, pandoc.convert(build / "body.md", outputs, what=what))
+    built: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == "html":
+            built[fmt] = (build / _PANDOC_OUTPUT[fmt]).read_bytes()
+        else:
+            standard = document.brief.format_option("typst", "pdf-standard")
+            built[fmt], messages = compile_typst(
+                build / _PANDOC_OUTPUT[fmt], root=build, what=f"{what} (pdf)",
+                pdf_standard=str(standard) if standard else None,
+            )
+            _report(document, messages)
+    return built
 
 
-def _pandoc_args(
-    to: str, template: str, meta: Path, variables: Path, output: str, *extra: str
-) -> list[str]:
-    """Pandoc's command line for one format: the body with the brief's metadata, our
-    template from templates/, the template variables and the cross-reference filter."""
-    return [
-        "body.md", "--from", _READER, "--to", to, "--standalone",
-        "--template", str(templates_dir() / template),
-        "--metadata-file", meta.name, "--defaults", str(variables),
-        "--lua-filter", str(CROSSREF_FILTER),
-        *extra,
-        "--output", output,
-    ]
+def _pandoc_output(
+    document: Document, build: Path, fmt: str, fields: Mapping[str, str]
+) -> PandocOutput:
+    """What Pandoc writes for ``fmt``: the brief's metadata, our template and its
+    variables and, for HTML, the images embedded."""
+    metadata = pandoc_metadata(document, fmt)
+    if fmt == "html":
+        sheets = _as_list(document.brief.format_option("html", "css"))
+        css = [_project_path(document, sheet).read_text(encoding="utf-8") for sheet in sheets]
+        variables = html_variables(fields, css)
+    else:
+        variables = typst_variables(fields, metadata, source_date())
+    return PandocOutput(
+        name=fmt,
+        to=_PANDOC_WRITER[fmt],
+        template=str(templates_dir() / _TEMPLATE[fmt]),
+        metadata=yaml.safe_dump(dict(metadata), allow_unicode=True, sort_keys=True),
+        variables=variables,
+        embed_images=fmt == "html",
+        output=str(build / _PANDOC_OUTPUT[fmt]),
+    )
 
 
-def html_variables(fields: Mapping[str, str]) -> dict[str, Any]:
-    """Template variables for templates/html.html: one meta tag per field, escaped."""
+def html_variables(fields: Mapping[str, str], css: Iterable[str] = ()) -> dict[str, Any]:
+    """Template variables for templates/html.html: one meta tag per field, escaped, and
+    the text of each style sheet (the HTML embeds them, as Pandoc's --embed-resources)."""
     return {
         "ipsreport-meta": [
             {"name": html.escape(name), "content": html.escape(value, quote=True)}
             for name, value in fields.items()
-        ]
+        ],
+        "ipsreport-css": list(css),
     }
 
 
@@ -293,9 +307,6 @@ def plain_authors(value: Any) -> list[str]:
     return authors
 
 
-_BUILDERS = {"html": _build_html, "pdf": _build_pdf}
-
-
 def _provenance(document: Document, record: provenance.Provenance) -> dict[str, Any]:
     brief = document.brief
     return {
@@ -311,11 +322,6 @@ def _report(document: Document, messages: list[str]) -> None:
     """Tool warnings are worth seeing but not worth failing for: log them."""
     for message in messages:
         log.warning("%s: %s", document.brief.display_name, message)
-
-
-def _dump(path: Path, metadata: Mapping[str, Any]) -> None:
-    text = yaml.safe_dump(dict(metadata), allow_unicode=True, sort_keys=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _project_path(document: Document, value: object) -> Path:

@@ -28,7 +28,7 @@ local function kind_of(identifier)
 end
 
 local function warn(message)
-  io.stderr:write("[ipsreport crossref] " .. message .. "\n")
+  pandoc.log.warn("ipsreport crossref: " .. message)
 end
 
 local function read_language(meta)

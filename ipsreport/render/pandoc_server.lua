@@ -1,0 +1,104 @@
+--[[
+ipsreport pandoc server: one `pandoc lua` process that converts document after document.
+
+Started by ipsreport/render/_pandoc.py as `pandoc lua pandoc_server.lua CROSSREF`. Each
+line on stdin is a JSON request for one document; each answer is one JSON line on stdout.
+A request:
+
+  {"body": "<markdown file>",
+   "outputs": [{"to": "html5" | "typst", "template": "<template file>",
+                "metadata": "<YAML text>", "variables": {...},
+                "embed_images": true | false, "output": "<file to write>"}]}
+
+What each output gets is what the command line
+`pandoc BODY --from markdown --to TO --template TEMPLATE --metadata-file META
+--defaults VARIABLES --lua-filter CROSSREF --output OUTPUT` gives (the same bytes): the
+body is read once, the cross-reference filter runs on a fresh copy for each format (with
+FORMAT set as Pandoc sets it). With "embed_images", every image's source becomes a data:
+URI, as Pandoc's --embed-resources does for <img> (which the Lua API does not offer).
+
+The answer is {"warnings": [...]}, with "error": "..." if the document failed and "output":
+N if its N-th output did; warnings are Pandoc's log messages as JSON ("pretty" is the text). An error in one document does not
+stop the server.
+]]
+
+local CROSSREF = arg[1]
+
+local function slurp(path)
+  local file = assert(io.open(path, "rb"))
+  local text = file:read("a")
+  file:close()
+  return text
+end
+
+local function spit(path, text)
+  local file = assert(io.open(path, "wb"))
+  file:write(text)
+  file:close()
+end
+
+-- Compiled templates, by path: a batch uses the same two for every document.
+local templates = {}
+local function template(path)
+  if templates[path] == nil then
+    templates[path] = pandoc.template.compile(slurp(path), path)
+  end
+  return templates[path]
+end
+
+-- Image paths are relative to the folder of the body's file.
+local function embed_images(doc, folder)
+  return doc:walk({
+    Image = function(image)
+      if image.src:match("^data:") then
+        return nil
+      end
+      local path = pandoc.path.is_relative(image.src) and pandoc.path.join({ folder, image.src })
+        or image.src
+      local mime, contents = pandoc.mediabag.fetch(path)
+      image.src = pandoc.mediabag.make_data_uri(mime, contents)
+      return image
+    end,
+  })
+end
+
+-- Convert one request; on an error, say which output (its number) failed.
+local function convert(request)
+  local body = pandoc.read(slurp(request.body), "markdown")
+  for index, output in ipairs(request.outputs) do
+    local ok, problem = pcall(function()
+      -- --metadata-file: YAML whose strings are read as Markdown, like a front matter's.
+      local meta = pandoc.read("---\n" .. output.metadata .. "\n---\n", "markdown").meta
+      local doc = body:clone()
+      doc.meta = meta
+      FORMAT = output.to
+      for _, filter in ipairs(dofile(CROSSREF)) do -- fresh numbering for each document
+        doc = doc:walk(filter)
+      end
+      if output.embed_images then
+        doc = embed_images(doc, pandoc.path.directory(request.body))
+      end
+      local options = { template = template(output.template), variables = output.variables }
+      spit(output.output, pandoc.write(doc, output.to, options))
+    end)
+    if not ok then
+      error({ output = index, message = tostring(problem) })
+    end
+  end
+end
+
+for line in io.lines() do
+  local request = pandoc.json.decode(line, false)
+  -- Pandoc's warnings (and the filter's) are kept, not printed: the caller reports them.
+  local logged, ok, problem = pandoc.log.silence(pcall, convert, request)
+  local answer = { warnings = logged }
+  if not ok then
+    if type(problem) == "table" then
+      answer.error, answer.output = problem.message, problem.output
+    else
+      answer.error = tostring(problem)
+    end
+  end
+  io.stdout:write(pandoc.json.encode(answer), "\n")
+  io.stdout:flush()
+end

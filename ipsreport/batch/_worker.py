@@ -200,8 +200,10 @@ def initialize(
     _worker = _Worker(
         brief=brief, output_dir=Path(output_dir), timeout=timeout, fork_server=fork_server
     )
-    with contextlib.suppress(Exception):  # the first job tries again and says why it cannot
-        _worker.pandoc.start()  # starts while the kernel does
+    # If either cannot start, the first job tries again and says why.
+    with contextlib.suppress(Exception):
+        _worker.pandoc.start()  # it starts while the kernel does
+    with contextlib.suppress(Exception):
         _worker.ensure_kernel()
 
 

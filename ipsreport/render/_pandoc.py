@@ -106,7 +106,11 @@ class PandocServer:
             reply = b""
         if not reply:
             raise RenderError(f"{what}: pandoc stopped: {self._reason_stopped()}")
-        answer = json.loads(reply)
+        try:
+            answer = json.loads(reply)
+        except ValueError:  # not the server's answer: no telling what it would say next
+            self.close()
+            raise RenderError(f"{what}: pandoc answered {reply[:200]!r}") from None
         warnings = [" ".join(str(message.get("pretty", message)).split())
                     for message in answer.get("warnings") or []
                     if message.get("verbosity") != "INFO"]  # what `pandoc` would print

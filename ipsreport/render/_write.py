@@ -119,7 +119,7 @@ def write(
                 target = build / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(payload)
-            with contextlib.nullcontext(pandoc) if pandoc else PandocServer() as server:
+            with PandocServer() if pandoc is None else contextlib.nullcontext(pandoc) as server:
                 built = _build(document, build, chosen, fields, server)
     except OSError as error:  # the temporary folder's disk is full, or it cannot be made
         raise RenderError(

@@ -17,9 +17,10 @@ body is read once, the cross-reference filter runs on a fresh copy for each form
 FORMAT set as Pandoc sets it). With "embed_images", every image's source becomes a data:
 URI, as Pandoc's --embed-resources does for <img> (which the Lua API does not offer).
 
-The answer is {"warnings": [...]}, with "error": "..." if the document failed and "output":
-N if its N-th output did; warnings are Pandoc's log messages as JSON ("pretty" is the text). An error in one document does not
-stop the server.
+Other keys of an output are the caller's own and ignored here. The answer is
+{"warnings": [...]}, with "error": "..." if the document failed and "output": N if its N-th
+output did; warnings are Pandoc's log messages as JSON ("pretty" is the text). An error in
+one document does not stop the server.
 ]]
 
 local CROSSREF = arg[1]

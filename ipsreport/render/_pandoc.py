@@ -71,12 +71,17 @@ class PandocServer:
     @property
     def pid(self) -> int | None:
         """The running process's id, or None."""
-        running = self._process is not None and self._process.poll() is None
-        return self._process.pid if running and self._process is not None else None
+        running = self._running()
+        return running.pid if running is not None else None
+
+    def _running(self) -> subprocess.Popen[bytes] | None:
+        """The process if it is running, else None."""
+        process = self._process
+        return process if process is not None and process.poll() is None else None
 
     def start(self) -> None:
         """Start the process unless it is running (conversions start it themselves)."""
-        if self._process is not None and self._process.poll() is None:
+        if self._running() is not None:
             return
         self.close()
         # A file, not a pipe: nobody reads it while the process runs, and it cannot fill up.

@@ -73,6 +73,21 @@ def _figure(height: float) -> tuple[Figure, Axes]:
     return figure, figure.subplots()
 
 
+def _clipped_out_of_layout(axes: Axes) -> None:
+    """Leave the bars and lines drawn inside ``axes`` out of the layout.
+
+    They are clipped to the axes, so they cannot widen it, and matplotlib means to skip
+    such artists when it measures a figure (constrained layout, and the tight bounding box
+    the inline backend crops to). But it recognises them by comparing their clip box with
+    the axes' box for exact equality, which rounding breaks once constrained layout has
+    moved the axes, and then measures every bar, three times per figure: a tenth of the
+    time a chart takes. The figure drawn is the same, pixel for pixel.
+    """
+    for artist in (*axes.patches, *axes.lines, *axes.collections):
+        if artist.get_clip_on():
+            artist.set_in_layout(False)
+
+
 def trial_shares(result: TrialResult) -> Figure:
     """Share in work or education after 18 months per arm, with 95 % interval whiskers."""
     shares = [*result.arms, result.pooled]
@@ -95,6 +110,7 @@ def trial_shares(result: TrialResult) -> Figure:
         axes.set_xlabel(
             f"Andel i job eller uddannelse inden for {result.followup_months} måneder (pct.)"
         )
+        _clipped_out_of_layout(axes)
     return figure
 
 
@@ -111,6 +127,7 @@ def savings(result: HealthEconomicsResult) -> Figure:
         axes.xaxis.set_major_formatter(_formatter(danish.number))
         axes.set_xlim(0, max(s.per_person for s in items) * 1.3)
         axes.set_xlabel(f"Besparelse pr. person over {items[0].horizon_months} måneder (kr.)")
+        _clipped_out_of_layout(axes)
     return figure
 
 
@@ -135,6 +152,7 @@ def som_years(result: SomResult) -> Figure:
         axes.set_xlabel("År")
         axes.set_xticks(years)
         axes.legend(loc="center right", fontsize=8)
+        _clipped_out_of_layout(axes)
     return figure
 
 
@@ -154,4 +172,5 @@ def tornado(rows: Sequence[Sensitivity]) -> Figure:
         axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
         axes.set_xlabel("Nutidsværdi af nettoresultatet (mio. kr.)")
         axes.legend(loc="lower right", fontsize=8)
+        _clipped_out_of_layout(axes)
     return figure

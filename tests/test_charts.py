@@ -1,0 +1,50 @@
+"""The house charts, drawn as a brief's figure is: by IPython's inline backend, to PNG."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import matplotlib
+import pytest
+from IPython.core.pylabtools import print_figure
+from matplotlib.figure import Figure
+
+from ipsreport import charts, health_economics, som, sources, trial
+
+matplotlib.use("agg")
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, Callable[[], Figure]]:
+    data = sources.load()
+    scenario = som.Scenario.from_data(data)
+    return {
+        "trial_shares": lambda: charts.trial_shares(trial.analyse(data)),
+        "savings": lambda: charts.savings(
+            health_economics.analyse(data, participants=scenario.participants)
+        ),
+        "som_years": lambda: charts.som_years(som.run(scenario)),
+        "tornado": lambda: charts.tornado(som.sensitivity(scenario)),
+    }
+
+
+def _png(figure: Figure) -> bytes:
+    """What the inline backend displays: a PNG cropped to the tight bounding box."""
+    return bytes(print_figure(figure, "png", bbox_inches="tight"))
+
+
+@pytest.mark.parametrize("name", ["trial_shares", "savings", "som_years", "tornado"])
+def test_leaving_clipped_artists_out_of_the_layout_changes_no_pixel(
+    figures: dict[str, Callable[[], Figure]], name: str
+) -> None:
+    figure = figures[name]()
+    axes = figure.axes[0]
+    left_out = [artist for artist in axes.get_children() if not artist.get_in_layout()]
+    assert len(left_out) >= 2  # the bars (and lines), not the labels, legend or axis
+    assert all(artist.get_clip_on() for artist in left_out)
+    drawn = _png(figure)
+
+    measured_again = figures[name]()
+    for artist in measured_again.axes[0].get_children():
+        artist.set_in_layout(True)
+    assert _png(measured_again) == drawn

@@ -6,7 +6,6 @@ import functools
 import re
 import subprocess
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,8 +34,7 @@ def pandoc_path() -> str:
 # area took a third off each `pandoc` run (typst 88 -> 57 ms, html 95 -> 75 ms here). -O64m
 # lets the old generation grow before a major collection (Pandoc keeps a few MB live, yet
 # each major collection costs it 10-20 ms, the first one most). For the Pandoc server
-# (_pandoc.py) and the `pandoc` runs for HTML tables. Used only where the runtime accepts
-# them.
+# (_pandoc.py). Used only where the runtime accepts them.
 _RTS_OPTIONS = ("+RTS", "-H1m", "-A8m", "-O64m", "-RTS")
 
 
@@ -50,18 +48,6 @@ def pandoc_runtime_options() -> tuple[str, ...]:
     except (OSError, subprocess.TimeoutExpired):
         return ()
     return _RTS_OPTIONS if probe.returncode == 0 else ()
-
-
-def run_pandoc(args: Sequence[str], *, cwd: Path, what: str) -> list[str]:
-    """Run Pandoc; return its warnings, or raise a RenderError with its error message."""
-    result = subprocess.run(
-        [pandoc_path(), *pandoc_runtime_options(), *args],
-        cwd=cwd, capture_output=True, text=True, check=False,
-    )
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    if result.returncode != 0:
-        raise RenderError(f"{what}: pandoc failed: {' '.join(' '.join(lines).split())}")
-    return lines
 
 
 def fonts_dir() -> Path:

@@ -22,7 +22,9 @@ tree really takes). ``resource.getrusage`` would give only the largest single pr
 
 A 10-document batch takes a few seconds, and this machine's speed drifts by 10 % from one
 minute to the next, so (b) and (d) are timed ``--repeat`` times (5) and the median counts;
-(a) is already the sum of 10 separate runs, and (c) takes half a minute.
+(a) is already the sum of 10 separate runs, and (c) takes half a minute. (a) and (b) take
+turns (two naive renders, one batch, two naive renders, ...), so that a drift in the
+machine's speed weighs on both sides of their ratio alike.
 
 Time and memory come from separate runs of the same command: reading every process's
 ``smaps_rollup`` 20 times a second takes the sampler about 0.15 s of CPU per second, which
@@ -162,10 +164,29 @@ def measured(runs: list[list[list[str]]], name: str, documents: int,
              memory_command: list[str]) -> Measurement:
     """Time each run (its commands one after another); then the peak memory of
     ``memory_command`` (the same work, run again where it starts from the same state)."""
-    seconds = [timed(commands, name) for commands in runs]
+    return measurement(name, documents, [timed(commands, name) for commands in runs],
+                       memory_command)
+
+
+def measurement(name: str, documents: int, seconds: list[float],
+                memory_command: list[str]) -> Measurement:
+    """The median of ``seconds``, with the peak memory of ``memory_command``."""
     peak_rss, peak_pss = peak_memory(memory_command, name)
     return Measurement(name, documents, statistics.median(seconds), seconds, peak_rss,
                        peak_pss)
+
+
+def taking_turns(naive: list[list[str]], batches: list[list[str]]
+                 ) -> tuple[list[float], list[float]]:
+    """Seconds of each naive render and of each batch, run in turns: the batches spread
+    evenly between the renders (10 renders, 5 batches: two renders, a batch, ...)."""
+    naive_seconds: list[float] = []
+    batch_seconds: list[float] = []
+    for index, command in enumerate(naive):
+        naive_seconds.append(timed([command], "a naive"))
+        while len(batch_seconds) < len(batches) * (index + 1) // len(naive):
+            batch_seconds.append(timed([batches[len(batch_seconds)]], "b batch"))
+    return naive_seconds, batch_seconds
 
 
 def _check(name: str, command: list[str], returncode: int, stderr: str) -> None:
@@ -196,15 +217,14 @@ def run(count: int, jobs: int | None, folder: Path, full: bool, repeat: int
 
     naive = [[*CLI, "render", str(GUIDE), "-P", f"kommunekode:{code}", "--engine", "builtin",
               "--output-dir", str(folder / "naive")] for code in chosen]
-    print(f"(a) naive, {count} documents ...", flush=True)
-    results.append(measured([naive], "a naive", count, naive[0]))
-
-    print(f"(b) batch, the same {count} documents, {repeat} times ...", flush=True)
     only = ["--only", ",".join(chosen), *jobs_option]
-    results.append(measured(
-        [[batch_command(folder / f"some-{run}", *only)] for run in range(repeat)],
-        "b batch", count, batch_command(folder / "some-memory", *only),
-    ))
+    batches = [batch_command(folder / f"some-{run}", *only) for run in range(repeat)]
+    print(f"(a) naive, {count} documents, and (b) the batch for the same {count}, {repeat} "
+          "times, taking turns ...", flush=True)
+    naive_seconds, batch_seconds = taking_turns(naive, batches)
+    results.append(measurement("a naive", count, [sum(naive_seconds)], naive[0]))
+    results.append(measurement("b batch", count, batch_seconds,
+                               batch_command(folder / "some-memory", *only)))
 
     if full:
         print("(c) batch, all 98 municipalities, PDF and HTML ...", flush=True)

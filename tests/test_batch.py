@@ -13,6 +13,7 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,13 @@ from ipsreport.batch import TableError, read_table, run_batch
 from ipsreport.batch._index import index_html
 from ipsreport.batch._manifest import Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
-from ipsreport.batch._worker import start_kernel, warm_imports
+from ipsreport.batch._worker import _Worker, start_kernel, warm_imports, warm_up_tools
 from ipsreport.cli import main
 from ipsreport.kernel_forkserver import ForkServer
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, execute, prepare, read_brief
 from ipsreport.render._forked import ForkedKernelProcess
+from ipsreport.render._pandoc import PandocServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
 GUIDE = PROJECT_ROOT / "reports" / "guide.qmd"
@@ -223,6 +225,22 @@ def test_a_brief_on_a_reused_kernel_sees_what_a_fresh_kernel_shows(forked: bool)
         execute(prepare(read_brief(FIXTURES / "dirty.qmd")), kernel=kernel)
         after_dirty = _probe_state(kernel)
     assert after_dirty == expected  # every field, including a hash of all rcParams
+
+
+@pytest.mark.parametrize("brief", sorted((PROJECT_ROOT / "reports").glob("*.qmd")),
+                         ids=lambda path: path.stem)
+def test_a_worker_warms_its_tools_up_on_every_brief_and_leaves_nothing(
+    brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker does this while its kernel starts, and ignores a failure (the first
+    # document would report it): so it is tested here, on every brief's templates.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with PandocServer() as pandoc:
+        worker = _Worker(brief=read_brief(brief), output_dir=tmp_path / "out", timeout=60,
+                         pandoc=pandoc)
+        warm_up_tools(worker)
+        assert pandoc.pid is not None  # still serving, for the first document
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- the guide: render, reuse, rebuild what changed -----------------------------------------

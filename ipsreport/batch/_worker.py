@@ -3,7 +3,8 @@
 The batch runs these in a :class:`concurrent.futures.ProcessPoolExecutor`. Each worker
 reads the brief once and starts its kernel once (in the pool's initializer), forked from
 the batch's kernel fork server (:mod:`ipsreport.kernel_forkserver`) so that the expensive
-imports are already done, and a Pandoc server (:mod:`ipsreport.render._pandoc`), and then
+imports are already done, and a Pandoc server (:mod:`ipsreport.render._pandoc`), which
+renders a one-line document while the kernel comes (:func:`warm_up_tools`), and then
 renders job after job: prepare, execute on the warm kernel (which resets itself between
 documents, see :func:`ipsreport.render._execute.setup_source`), convert, write.
 

@@ -212,7 +212,8 @@ def initialize(
     _worker = _Worker(
         brief=brief, output_dir=Path(output_dir), timeout=timeout, fork_server=fork_server
     )
-    # If either cannot start, the first job tries again and says why.
+    # If Pandoc or the kernel cannot start, the first job tries again and says why; a
+    # warm-up that fails only leaves the first document to pay for it.
     with contextlib.suppress(Exception):
         _worker.pandoc.start()
         if fork_server is not None:

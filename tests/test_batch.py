@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import io
 import json
 import signal
@@ -24,14 +25,14 @@ from filelock import FileLock
 
 from ipsreport.batch import TableError, read_table, run_batch
 from ipsreport.batch._index import index_html
-from ipsreport.batch._manifest import Manifest
+from ipsreport.render import Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._worker import _Worker, start_kernel, warm_imports, warm_up_tools
 from ipsreport.cli import main
-from ipsreport.kernel_forkserver import ForkServer
+from ipsreport.kernels.forkserver import ForkServer
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, execute, prepare, read_brief
-from ipsreport.render._forked import ForkedKernelProcess
+from ipsreport.kernels.provisioner import ForkedKernelProcess
 from ipsreport.render._pandoc import PandocServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
@@ -146,8 +147,10 @@ def test_index_is_danish_grouped_and_escapes_everything(tmp_path: Path) -> None:
     assert '<html lang="da">' in page
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<h1>Guide &lt;b&gt;</h1>" in page
-    assert "<h2>Region &quot;A&quot; &amp; B</h2>" in page
-    assert page.index("Region &quot;A&quot;") < page.index("<h2>Region C</h2>")
+    # Jinja2's autoescape writes a quote as &#34; (html.escape would write &quot;)
+    assert "<h2>Region &#34;A&#34; &amp; B</h2>" in page
+    assert html.unescape("Region &#34;A&#34; &amp; B") == 'Region "A" & B'
+    assert page.index("Region &#34;A&#34;") < page.index("<h2>Region C</h2>")
     assert f'<a href="{rows[0].stem}.pdf">PDF</a>' in page
     assert "2 Ærø: <span class=\"mangler\">ikke dannet</span>" in page
 
@@ -155,7 +158,7 @@ def test_index_is_danish_grouped_and_escapes_everything(tmp_path: Path) -> None:
 def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path) -> None:
     (tmp_path / "a.pdf").write_bytes(b"pdf")
     manifest = Manifest(tmp_path)
-    manifest.record({"a.pdf": {"path": "a.pdf", "sha256": _sha256(tmp_path / "a.pdf"),
+    manifest.update({"a.pdf": {"path": "a.pdf", "sha256": _sha256(tmp_path / "a.pdf"),
                                "build_sha256": "d1"}})
     assert Manifest(tmp_path).is_current("a.pdf", "d1")
     assert not Manifest(tmp_path).is_current("a.pdf", "d2")  # inputs changed
@@ -166,7 +169,7 @@ def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path)
     manifest = Manifest(tmp_path)
     manifest.forget_missing()
     assert manifest.dirty
-    manifest.save()
+    manifest.update()
     assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8")) == {"outputs": {}}
 
 
@@ -280,7 +283,7 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     assert entry["sha256"] == _sha256(out / "461-odense.pdf")
     assert entry["row"] == {"line": 2, "key": "461", "name": "Odense",
                             "group": "Region Syddanmark"}
-    from ipsreport import provenance
+    from ipsreport.render import _provenance as provenance
     assert entry["build_sha256"] == provenance.of(GUIDE, {"kommunekode": 461}).digest()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="461-odense.pdf">PDF</a>' in index and "<h2>Region Syddanmark</h2>" in index

@@ -9,7 +9,9 @@ import pytest
 from IPython.core.pylabtools import print_figure
 from matplotlib.figure import Figure
 
-from ipsreport import charts, health_economics, som, sources, trial
+from ipsreport import sources
+from ipsreport.analyses import health_economics, som, trial
+from ipsreport.presentation import charts
 
 matplotlib.use("agg")
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ipsreport import claims, sources
+from ipsreport import sources
+from ipsreport.presentation import claims
 from ipsreport.cli import main
 from tests.conftest import normalise
 

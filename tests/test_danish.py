@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ipsreport import danish
+from ipsreport.presentation import danish
 from tests.conftest import normalise
 
 

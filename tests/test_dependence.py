@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ipsreport import budget, claims, health_economics, som, sources, trial
+from ipsreport import sources
+from ipsreport.analyses import budget, health_economics, som, trial
+from ipsreport.presentation import claims
 
 
 def _results(directory: Path | None) -> dict[str, object]:

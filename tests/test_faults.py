@@ -6,7 +6,7 @@ a cell that hangs, Pandoc and Typst rejecting a brief, a folder the process may 
 to, and a file-size limit (RLIMIT_FSIZE: the kernel refuses the write, as a full disk
 would). A genuinely full disk needs a small filesystem, which needs mount privileges, so
 ENOSPC itself is injected at the lowest level: the function that writes bytes to a file
-descriptor (``ipsreport.render._output.write_fd``).
+descriptor (``ipsreport.render._files.write_fd``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from ipsreport.cli import main
 from ipsreport.errors import RenderError
 from ipsreport.paths import PROJECT_ROOT
-from ipsreport.render import Document, _output, read_brief, write
+from ipsreport.render import Document, _files, read_brief, write
 
 TRUST = Path(__file__).parent / "fixtures" / "trust"
 TINY = TRUST / "tiny.qmd"
@@ -239,7 +239,7 @@ def test_disk_full_while_writing_leaves_the_folder_as_it_was(
     """ENOSPC on any of the three files (HTML, PDF, manifest, in that order) changes nothing."""
     document = Document(brief=read_brief(TINY), params={}, markdown="Tekst.\n")
     folder = _folder_with_previous_outputs(tmp_path / "out")
-    monkeypatch.setattr(_output, "write_fd", _failing_writer(fail_on))
+    monkeypatch.setattr(_files, "write_fd", _failing_writer(fail_on))
     with pytest.raises(RenderError) as raised:
         write(document, folder)
     assert str(raised.value) == (
@@ -253,7 +253,7 @@ def test_disk_full_through_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "new" / "out"
-    monkeypatch.setattr(_output, "write_fd", _failing_writer(2))
+    monkeypatch.setattr(_files, "write_fd", _failing_writer(2))
     result = _render(TINY, "--output-dir", folder)
     assert result.exit_code == 1
     assert result.output == (

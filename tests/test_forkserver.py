@@ -16,11 +16,10 @@ from nbclient.util import run_sync
 
 from ipsreport.batch._worker import start_kernel, warm_imports
 from ipsreport.errors import RenderError
-from ipsreport.kernel_forkserver import ForkServer
+from ipsreport.kernels.forkserver import ForkServer
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, convert, execute, prepare, read_brief, write
-from ipsreport.render._execute import _request
-from ipsreport.render._forked import ForkedKernelProcess
+from ipsreport.kernels.provisioner import ForkedKernelProcess
 
 GUIDE = PROJECT_ROOT / "reports" / "guide.qmd"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,7 +35,7 @@ def server() -> Iterator[ForkServer]:
 
 def evaluate(kernel: Kernel, expression: str) -> str:
     """``expression`` evaluated in the kernel, as the text of its repr."""
-    reply = _request(kernel, "", what="a test", user_expressions={"x": expression})
+    reply = kernel.request("", what="a test", user_expressions={"x": expression})
     result = reply["content"]["user_expressions"]["x"]
     assert result["status"] == "ok", result
     return str(result["data"]["text/plain"])
@@ -83,9 +82,9 @@ def test_a_forked_kernel_is_a_process_of_its_own_with_the_imports_done(
         assert evaluate(kernel, "__import__('os').environ['IPSREPORT_TEST_MARK']") == "'sendt med'"
         assert evaluate(kernel, "__import__('os').getcwd()") == repr(str(PROJECT_ROOT))
         # what the server imported is there before anything runs
-        imported = evaluate(kernel, "sorted(m for m in ('scipy.stats', 'pandas', 'ipsreport.som')"
+        imported = evaluate(kernel, "sorted(m for m in ('scipy.stats', 'pandas', 'ipsreport.analyses.som')"
                                     " if m in __import__('sys').modules)")
-        assert imported == "['ipsreport.som', 'pandas', 'scipy.stats']"
+        assert imported == "['ipsreport.analyses.som', 'pandas', 'scipy.stats']"
         assert evaluate(kernel, "__import__('matplotlib').get_backend()") == (
             "'module://matplotlib_inline.backend_inline'"
         )
@@ -105,7 +104,7 @@ def test_interrupts_and_deaths_reach_a_forked_kernel(server: ForkServer) -> None
         assert evaluate(kernel, "6 * 7") == "42"
         process = kernel.client.km.provisioner.process
         with contextlib.suppress(RenderError):  # it may die before it answers
-            _request(kernel, "import os; os._exit(3)", what="a test")
+            kernel.request("import os; os._exit(3)", what="a test")
         assert process.wait(timeout=10) == 3
         assert run_sync(kernel.client.km.is_alive)() is False  # how a batch notices
     finally:

@@ -10,8 +10,7 @@ import zmq
 from nbclient.util import run_sync
 
 from ipsreport.render import Kernel
-from ipsreport.render._execute import _request
-from ipsreport.render._ready import ReadyKernelClient, _message
+from ipsreport.kernels.client import ReadyKernelClient, _message
 
 
 def test_kernels_use_the_ready_client_and_it_is_ready_again_at_once() -> None:
@@ -19,7 +18,7 @@ def test_kernels_use_the_ready_client_and_it_is_ready_again_at_once() -> None:
         client = kernel.client.kc
         assert isinstance(client, ReadyKernelClient)
         run_sync(client.wait_for_ready)(timeout=10)  # a second handshake on a live kernel
-        reply = _request(kernel, "", what="a test", user_expressions={"x": "6 * 7"})
+        reply = kernel.request("", what="a test", user_expressions={"x": "6 * 7"})
         assert reply["content"]["user_expressions"]["x"]["data"]["text/plain"] == "42"
 
 

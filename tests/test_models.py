@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ipsreport import budget, health_economics, practice, som, sources
+from ipsreport import sources
+from ipsreport.analyses import budget, health_economics, practice, som
+from ipsreport.presentation import labels
 from ipsreport.errors import ParameterError
 
 
@@ -115,10 +117,9 @@ def test_practice_caseload_and_fidelity(data: sources.SourceData) -> None:
     assert practice.consultants_needed(data, 20) == 1
     bands = practice.fidelity_bands(data)
     assert [(b.low, b.high) for b in bands] == [(115, 125), (100, 114), (74, 99), (25, 73)]
-    assert practice.fidelity_band(data, 73).label == "Ikke IPS"
-    assert practice.fidelity_band(data, 100).label == "God IPS"
-    with pytest.raises(ParameterError, match="score: 130"):
-        practice.fidelity_band(data, 130)
+    assert [labels.fidelity_band(b) for b in bands] == [
+        "Eksemplarisk IPS", "God IPS", "Rimelig IPS", "Ikke IPS"
+    ]
 
 
 def test_som_from_brief_reads_empty_parameters_as_the_example(data: sources.SourceData) -> None:

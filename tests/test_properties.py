@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ipsreport import budget, danish, health_economics, practice, som, sources
+from ipsreport import sources
+from ipsreport.analyses import budget, health_economics, practice, som
+from ipsreport.presentation import danish
 from ipsreport.errors import ParameterError
 
 DATA = sources.load()

@@ -35,12 +35,13 @@ from ipsreport.render import (
     render,
     write,
 )
-from ipsreport.render._convert import escape_markdown, fenced
+from ipsreport.markup import markdown_text
+from ipsreport.render._convert import fenced
 from ipsreport.render._output import slugify
 from ipsreport.render._params import Parameter, coerce
 from ipsreport.render._qmd import cell_line, cell_options, parse_qmd
 from ipsreport.render._write import pandoc_metadata
-from ipsreport.render.cli import parse_param_item
+from ipsreport.cli.render import parse_param_item
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 KOMMUNE = FIXTURES / "kommune.qmd"
@@ -399,11 +400,11 @@ def test_coerce_rejects(default: Any, given: Any) -> None:
         coerce(Parameter("p", default), given, brief="b")
 
 
-def test_escape_markdown_leaves_no_markup() -> None:
-    assert escape_markdown("3*4 [a](b) <i> @x $y$ `z`") == (
+def test_markdown_text_leaves_no_markup() -> None:
+    assert markdown_text("3*4 [a](b) <i> @x $y$ `z`") == (
         r"3\*4 \[a\]\(b\) \<i\> \@x \$y\$ \`z\`"
     )
-    assert escape_markdown("59,5 pct.\n# ikke overskrift") == r"59,5 pct\. \# ikke overskrift"
+    assert markdown_text("59,5 pct.\n# ikke overskrift") == r"59\,5 pct\. \# ikke overskrift"
 
 
 def test_fenced_block_cannot_be_closed_by_its_content() -> None:

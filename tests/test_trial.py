@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from ipsreport import sources, trial
+from ipsreport import sources
+from ipsreport.analyses import trial
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,11 @@ import pytest
 import typst
 from click.testing import CliRunner
 
-from ipsreport import provenance
+from ipsreport.render import _provenance as provenance
 from ipsreport.cli import main
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Output, render
-from ipsreport.render._write import provenance_fields
-from ipsreport.verify import html_record, pdf_record, read_record
+from ipsreport.render._verify import html_record, pdf_record, read_record
 
 TINY = Path(__file__).parent / "fixtures" / "trust" / "tiny.qmd"
 HOSTILE = 'Ring "Ø" \\ #fed $x$ <script>alert(1)</script>\nny linje, ipsreport-brief=x'
@@ -46,7 +45,7 @@ def _verify(path: Path, *args: str) -> Any:
 def test_both_outputs_record_the_provenance_of_their_brief_and_parameters(
     outputs: dict[str, Path],
 ) -> None:
-    expected = provenance_fields(provenance.of(TINY, PARAMS))
+    expected = provenance.of(TINY, PARAMS).fields()
     assert expected["ipsreport-params"] == provenance.canonical(PARAMS)
     assert expected["ipsreport-brief"] == "tests/fixtures/trust/tiny.qmd"
     for path in outputs.values():

@@ -13,7 +13,6 @@ are reused; the output folder is locked while a batch writes to it.
 
 from __future__ import annotations
 
-from ipsreport.batch._cli import batch_command
 from ipsreport.batch._run import (
     BatchLockedError,
     BatchResult,
@@ -31,7 +30,6 @@ __all__ = [
     "RowOutcome",
     "Table",
     "TableError",
-    "batch_command",
     "default_jobs",
     "default_output_dir",
     "read_table",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Never, TextIO
 
 from tqdm import tqdm
 
@@ -40,7 +40,7 @@ class Progress:
         self.total = total
         self.counts = Counts()
         use_bar = bar if bar is not None else _is_tty(self.stream)
-        self._bar: tqdm[None] | None = None
+        self._bar: tqdm[Never] | None = None
         if use_bar and total:
             # A terminal that does not tell its size (0 x 0, as some CI terminals do) would
             # get no bar at all: tqdm hides bars below the last of 0 lines.

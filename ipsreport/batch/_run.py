@@ -11,7 +11,7 @@ A run goes through four steps:
    brief's pydantic model) before anything runs; a bad row fails alone.
 4. Render the rest on a pool of worker processes, each with one warm kernel
    (:mod:`ipsreport.batch._worker`) forked from a kernel fork server that has done the
-   imports once for all of them (:mod:`ipsreport.kernel_forkserver`), recording each row
+   imports once for all of them (:mod:`ipsreport.kernels.forkserver`), recording each row
    in ``manifest.json`` the moment it is written, and finally write ``index.html``.
 
 SIGINT (Ctrl-C) or SIGTERM stops handing out rows, lets the documents in progress finish
@@ -38,16 +38,16 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ipsreport import provenance
 from ipsreport.batch._index import FORMAT_NAMES, index_html
-from ipsreport.batch._manifest import DIGEST_KEY, Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._table import Row, Table, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
 from ipsreport.errors import DataError, IpsreportError
-from ipsreport.kernel_forkserver import ForkServer
-from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, Brief, prepare, read_brief
-from ipsreport.render._output import atomic_write
+from ipsreport.kernels.forkserver import ForkServer
+from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, MANIFEST_NAME, Brief, prepare, read_brief
+from ipsreport.render import _provenance as provenance
+from ipsreport.render._files import atomic_write
+from ipsreport.render._manifest import DIGEST_KEY, Manifest
 from ipsreport.render._params import validate as coerce_parameters
 
 INDEX_NAME = "index.html"
@@ -97,7 +97,7 @@ class BatchResult:
 
     @property
     def manifest(self) -> Path:
-        return self.output_dir / "manifest.json"
+        return self.output_dir / MANIFEST_NAME
 
 
 def start_method(*, fresh_process: bool = False) -> str:
@@ -201,7 +201,50 @@ class _Run:
         self.manifest = Manifest(self.folder)
         self.manifest.forget_missing()
         self.base = provenance.of(self.brief.path, {})
-        early: list[tuple[Row, str, str]] = []  # rows settled before rendering
+        early, todo = self._plan()
+        if todo and self.fork_server is None and ForkServer.supported():
+            with contextlib.suppress(OSError):  # without one, kernels start the usual way
+                self.fork_server = ForkServer.start(warm_imports(self.brief))
+        if todo and self.fork_server is not None:
+            self.fork_server.serve()
+        if todo:
+            self.pool = self._start_pool(jobs, todo)
+        self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
+        try:
+            for row, status, reason in early:
+                self.outcomes[row.key] = RowOutcome(row, status, reason)
+                self.progress.row(row.label, status, reason)
+            if todo:
+                self._render(todo)
+        finally:
+            # The rows are done. Stopping the server first kills its kernels at once (they
+            # hold nothing worth a graceful shutdown); the workers, told to exit only then,
+            # find their kernels gone instead of polling them every 0.1 s until they are.
+            if self.fork_server is not None:
+                self.fork_server.close()
+            if self.pool is not None:
+                self.pool.close()
+            self.progress.close()
+            _remove_partial_files(self.folder, self.table.rows)
+            if self.manifest.dirty:
+                self.manifest.update()
+            self._write_index()
+        outcomes = tuple(
+            self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows
+        )
+        seconds = time.perf_counter() - started
+        return BatchResult(
+            output_dir=self.folder,
+            outcomes=outcomes,
+            seconds=seconds,
+            summary=self.progress.summary(seconds, interrupted=self.interrupted),
+            interrupted=self.interrupted,
+        )
+
+    def _plan(self) -> tuple[list[tuple[Row, str, str]], list[tuple[Row, Job, dict[str, Any]]]]:
+        """The rows settled before rendering (reused, or failed validation) and the jobs to
+        render."""
+        early: list[tuple[Row, str, str]] = []
         todo: list[tuple[Row, Job, dict[str, Any]]] = []
         for row in self.rows:
             try:
@@ -228,45 +271,7 @@ class _Run:
                 continue
             job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
-
-        if todo and self.fork_server is None and ForkServer.supported():
-            with contextlib.suppress(OSError):  # without one, kernels start the usual way
-                self.fork_server = ForkServer.start(warm_imports(self.brief))
-        if todo and self.fork_server is not None:
-            self.fork_server.serve()
-        if todo:
-            self.pool = self._start_pool(jobs, todo)
-        self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
-        try:
-            for row, status, reason in early:
-                self.outcomes[row.key] = RowOutcome(row, status, reason)
-                self.progress.row(row.label, status, reason)
-            if todo:
-                self._render(todo)
-        finally:
-            # The rows are done. Stopping the server first kills its kernels at once (they
-            # hold nothing worth a graceful shutdown); the workers, told to exit only then,
-            # find their kernels gone instead of polling them every 0.1 s until they are.
-            if self.fork_server is not None:
-                self.fork_server.close()
-            if self.pool is not None:
-                self.pool.close()
-            self.progress.close()
-            _remove_partial_files(self.folder, self.table.rows)
-            if self.manifest.dirty:
-                self.manifest.save()
-            self._write_index()
-        outcomes = tuple(
-            self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows
-        )
-        seconds = time.perf_counter() - started
-        return BatchResult(
-            output_dir=self.folder,
-            outcomes=outcomes,
-            seconds=seconds,
-            summary=self.progress.summary(seconds, interrupted=self.interrupted),
-            interrupted=self.interrupted,
-        )
+        return early, todo
 
     def _digest(self, params: Mapping[str, Any]) -> str:
         """``provenance.of(brief, params).digest()``, without hashing the code, templates
@@ -328,7 +333,7 @@ class _Run:
         entries = {
             str(entry["path"]): self._entry(row, info, entry) for entry in result.entries
         }
-        self.manifest.record(entries)
+        self.manifest.update(entries)
         self.outcomes[row.key] = RowOutcome(row, RENDERED, files=tuple(entries))
         self.progress.row(row.label, RENDERED, f"{result.seconds:.1f} s")
 
@@ -456,7 +461,7 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         yield
         return
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)

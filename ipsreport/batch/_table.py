@@ -109,6 +109,37 @@ def read_table(path: Path, parameters: Iterable[str]) -> Table:
     model's job, row by row).
     """
     path = Path(path)
+    records, lines = _read_records(path)
+    header = tuple(cell.strip() for cell in records[0])
+    problems = _header_problems(path, header)
+    declared = tuple(parameters)
+    parameter_columns = tuple(column for column in header if column in declared)
+    if not parameter_columns and not problems:
+        problems.append(
+            f"{path}: line 1: no column names a parameter of the brief "
+            f"(columns: {', '.join(header)}; parameters: {', '.join(declared) or 'none'})"
+        )
+    name_column = next((c for c in NAME_COLUMNS if c in header), None)
+    group_column = next((c for c in GROUP_COLUMNS if c in header), None)
+    rows = _rows(path, header, parameter_columns, name_column, group_column,
+                 zip(records[1:], lines[1:], strict=True), problems)
+    if not rows and not problems:
+        problems.append(f"{path}: the table has a header but no rows")
+    if problems:
+        raise TableError("\n".join(problems))
+    return Table(
+        path=path,
+        columns=header,
+        key_column=header[0],
+        parameter_columns=parameter_columns,
+        name_column=name_column,
+        group_column=group_column,
+        rows=_with_stems(rows),
+    )
+
+
+def _read_records(path: Path) -> tuple[list[list[str]], list[int]]:
+    """The table's CSV records and the line each starts on; a header line is required."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -124,23 +155,23 @@ def read_table(path: Path, parameters: Iterable[str]) -> Table:
         raise TableError(f"{path}: not a CSV table: {error}") from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise TableError(f"{path}: the table is empty (expected a header line)")
+    return records, lines
 
-    header = tuple(cell.strip() for cell in records[0])
-    problems = _header_problems(path, header)
-    declared = tuple(parameters)
-    parameter_columns = tuple(column for column in header if column in declared)
-    if not parameter_columns and not problems:
-        problems.append(
-            f"{path}: line 1: no column names a parameter of the brief "
-            f"(columns: {', '.join(header)}; parameters: {', '.join(declared) or 'none'})"
-        )
-    name_column = next((c for c in NAME_COLUMNS if c in header), None)
-    group_column = next((c for c in GROUP_COLUMNS if c in header), None)
+
+def _rows(
+    path: Path,
+    header: tuple[str, ...],
+    parameter_columns: tuple[str, ...],
+    name_column: str | None,
+    group_column: str | None,
+    records: Iterable[tuple[list[str], int]],
+    problems: list[str],
+) -> list[Row]:
+    """A row for each record with a key, in table order; problems noted, not raised."""
     key_column = header[0]
-
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for record, line in zip(records[1:], lines[1:], strict=True):
+    for record, line in records:
         if not any(cell.strip() for cell in record):
             continue  # a blank line
         if len(record) > len(header):
@@ -160,12 +191,11 @@ def read_table(path: Path, parameters: Iterable[str]) -> Table:
             )
             continue
         seen[key] = line
-        name = (cells[name_column] or None) if name_column else None
         rows.append(
             Row(
                 line=line,
                 key=key,
-                name=name,
+                name=(cells[name_column] or None) if name_column else None,
                 group=(cells[group_column] or None) if group_column else None,
                 stem="",
                 cells=MappingProxyType(cells),
@@ -174,19 +204,7 @@ def read_table(path: Path, parameters: Iterable[str]) -> Table:
                 ),
             )
         )
-    if not rows and not problems:
-        problems.append(f"{path}: the table has a header but no rows")
-    if problems:
-        raise TableError("\n".join(problems))
-    return Table(
-        path=path,
-        columns=header,
-        key_column=key_column,
-        parameter_columns=parameter_columns,
-        name_column=name_column,
-        group_column=group_column,
-        rows=_with_stems(rows),
-    )
+    return rows
 
 
 def _header_problems(path: Path, header: Sequence[str]) -> list[str]:

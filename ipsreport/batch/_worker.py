@@ -2,7 +2,7 @@
 
 The batch runs these in a :class:`concurrent.futures.ProcessPoolExecutor`. Each worker
 reads the brief once and starts its kernel once (in the pool's initializer), forked from
-the batch's kernel fork server (:mod:`ipsreport.kernel_forkserver`) so that the expensive
+the batch's kernel fork server (:mod:`ipsreport.kernels.forkserver`) so that the expensive
 imports are already done, and a Pandoc server (:mod:`ipsreport.render._pandoc`), which
 renders a one-line document while the kernel comes (:func:`warm_up_tools`), and then
 renders job after job: prepare, execute on the warm kernel (which resets itself between
@@ -29,8 +29,9 @@ from typing import Any
 
 from nbclient.util import run_sync
 
-from ipsreport.errors import IpsreportError, RenderError
-from ipsreport.kernel_forkserver import COMMON_IMPORTS
+from ipsreport.errors import IpsreportError
+from ipsreport.kernels import inkernel
+from ipsreport.kernels.forkserver import COMMON_IMPORTS
 from ipsreport.render import (
     FORMATS,
     Brief,
@@ -44,28 +45,6 @@ from ipsreport.render import (
 from ipsreport.render._convert import Document
 from ipsreport.render._pandoc import PandocServer
 from ipsreport.render._qmd import strip_options
-
-# Run in each kernel before its first document, in a function: the first document must find
-# an empty namespace. The imports are done once per worker, not once per document (and in
-# a kernel forked from the fork server, most of them are done already).
-# gc.freeze() then moves everything imported into the collector's permanent generation:
-# ``%reset -f`` between documents ends with a full gc.collect(), which would otherwise walk
-# every object of pandas, scipy and matplotlib (0.1 s per document); now it walks only what
-# the last document made.
-_WARM_UP = """\
-def _ipsreport_warm_up(modules):
-    import gc
-    import importlib
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass  # the document that imports it will say what is wrong
-    gc.collect()
-    gc.freeze()
-_ipsreport_warm_up({modules!r})
-del _ipsreport_warm_up
-"""
 
 
 def brief_imports(brief: Brief) -> tuple[str, ...]:
@@ -94,7 +73,8 @@ def warm_imports(brief: Brief) -> tuple[str, ...]:
 
 
 def warm_up_source(brief: Brief) -> str:
-    return _WARM_UP.format(modules=warm_imports(brief))
+    """The code a kernel runs before its first document (:func:`inkernel.warm_up`)."""
+    return inkernel.call("warm_up", modules=list(warm_imports(brief)))
 
 
 @dataclass(frozen=True)
@@ -160,28 +140,12 @@ def start_kernel(timeout: float, brief: Brief, *, fork_server: str | None = None
     address) when given."""
     kernel = Kernel(fork_server=fork_server)
     try:
-        run_code(kernel, warm_up_source(brief), timeout=max(timeout, 60.0))
+        kernel.run(warm_up_source(brief), what="warming up the kernel",
+                   timeout=max(timeout, 60.0))
     except BaseException:
         kernel.close()
         raise
     return kernel
-
-
-def run_code(kernel: Kernel, code: str, *, timeout: float) -> None:
-    """Run ``code`` silently on ``kernel``; a RenderError if it fails."""
-    client = kernel.client
-    assert client.kc is not None
-    client.timeout = max(1, round(timeout))
-    msg_id = client.kc.execute(code, silent=True, store_history=False)
-    try:
-        reply = client.wait_for_reply(msg_id)
-    except Exception as error:  # a timeout or a dead kernel
-        raise RenderError(f"warming up the kernel failed: {type(error).__name__}") from None
-    content = (reply or {}).get("content", {})
-    if content.get("status") != "ok":
-        raise RenderError(
-            f"warming up the kernel failed: {content.get('ename')}: {content.get('evalue')}"
-        )
 
 
 class _Collect(logging.Handler):

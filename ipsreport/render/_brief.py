@@ -7,6 +7,7 @@ starts or any file is written.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,9 @@ from types import MappingProxyType
 from typing import Any
 
 from nbformat import NotebookNode
+from pydantic import BaseModel
 
-from ipsreport import parameters as brief_parameters
-from ipsreport.errors import ParameterError
+from ipsreport.errors import ParameterError, RenderError
 from ipsreport.render._params import Parameter, declared_parameters, parameterize, validate
 from ipsreport.render._project import (
     Project,
@@ -26,7 +27,10 @@ from ipsreport.render._project import (
     merge,
 )
 from ipsreport.render._qmd import read_qmd
+from ipsreport.validation import validated
 
+# The front matter key naming a brief's parameter model, as ``module:Class``.
+PARAMETER_MODEL_KEY = "ipsreport-parameters"
 # Quarto's defaults where neither _quarto.yml nor the brief says otherwise.
 FIGURE_DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {"fig-width": 7.0, "fig-height": 5.0, "fig-dpi": 96, "fig-format": "png"}
@@ -73,6 +77,13 @@ class Brief:
         """Pandoc metadata for one Quarto format (``html`` or ``typst``)."""
         options = merge(self.options, format_options(self.options, fmt))
         return document_metadata(options)
+
+    @property
+    def parameter_model(self) -> type[BaseModel] | None:
+        """The pydantic model the front matter names (``ipsreport-parameters:
+        package.module:Class``), imported on first use; None when it names none."""
+        spec = self.options.get(PARAMETER_MODEL_KEY)
+        return None if spec is None else load_model(str(spec), where=self.display_name)
 
     def format_option(self, fmt: str, key: str, default: Any = None) -> Any:
         """One option of a format, the brief's own ``format:`` block winning."""
@@ -121,15 +132,30 @@ def prepare(brief: Brief, params: Mapping[str, Any] | None = None) -> PreparedNo
 def _validate_with_model(brief: Brief, checked: Mapping[str, Any]) -> None:
     """Check types, ranges and data lookups (a known ``kommunekode``) with the pydantic model
     the brief names in its front matter, before any kernel starts."""
-    name = brief.options.get(brief_parameters.FRONT_MATTER_KEY)
-    if name is None:
+    model = brief.parameter_model
+    if model is None:
         return
     values = {key: parameter.default for key, parameter in brief.parameters.items()}
     try:
-        brief_parameters.validate(str(name), {**values, **checked})
+        validated(model, {**values, **checked})
     except ParameterError as error:
         lines = str(error).splitlines()
         raise ParameterError("\n".join(f"{brief.display_name}: {line}" for line in lines)) from None
+
+
+def load_model(spec: str, *, where: str) -> type[BaseModel]:
+    """The pydantic model that ``spec`` (``package.module:Class``) names."""
+    module_name, colon, attribute = spec.partition(":")
+    if not colon or not module_name or not attribute:
+        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {spec!r} is not 'module:Class'")
+    try:
+        model = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        problem = f"cannot import {spec!r}: {error}"
+        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {problem}") from None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {spec!r} is not a pydantic model")
+    return model
 
 
 def _project_options(project: Project) -> dict[str, Any]:

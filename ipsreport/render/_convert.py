@@ -24,7 +24,6 @@ import ast
 import base64
 import logging
 import re
-import string
 import struct
 import subprocess
 import zlib
@@ -35,11 +34,12 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from ipsreport import markup
 from ipsreport.errors import RenderError
 from ipsreport.render._brief import Brief
 from ipsreport.render._execute import ExecutedNotebook
 from ipsreport.render._params import INJECTED_TAG
-from ipsreport.render._qmd import cell_options, strip_options
+from ipsreport.render._qmd import INLINE_EXPRESSION, cell_options, strip_options
 from ipsreport.render._tools import pandoc_path
 
 log = logging.getLogger("ipsreport.render")
@@ -51,12 +51,6 @@ _IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 # the HTML and the Typst output). HTML is used only for tables, converted by Pandoc.
 _PRIORITY = ("text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/html", "text/plain")
 
-_INLINE = re.compile(r"(?P<prefix>^|[^`])`\{python\}[ \t](?P<expr>[^`]+)`", re.MULTILINE)
-# ASCII punctuation that Pandoc markdown may read as markup. Quotes stay (smart quotes), and
-# so do the few marks that never start markup, to keep the markdown readable.
-_ESCAPE = re.compile(
-    "([" + re.escape("".join(sorted(set(string.punctuation) - set("'\",;?/")))) + "])"
-)
 _HTML_TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 _STYLE = re.compile(r"<style.*?</style>", re.IGNORECASE | re.DOTALL)
@@ -125,7 +119,7 @@ def substitute_inline(cell: NotebookNode, brief: Brief) -> str:
             return match.group(0)
         return match.group("prefix") + inline_markdown(result, expression, brief)
 
-    return _INLINE.sub(replace, str(cell.source))
+    return INLINE_EXPRESSION.sub(replace, str(cell.source))
 
 
 def inline_markdown(result: Mapping[str, Any], expression: str, brief: Brief) -> str:
@@ -154,13 +148,7 @@ def inline_markdown(result: Mapping[str, Any], expression: str, brief: Brief) ->
                 text[:40],
             )
         text = str(value)
-    return escape_markdown(text)
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` as literal Pandoc-markdown inline text: no markup, no line breaks."""
-    flat = " ".join(text.split("\n"))
-    return _ESCAPE.sub(r"\\\1", flat)
+    return markup.markdown_text(text)
 
 
 def fenced(text: str, attributes: str = "") -> str:
@@ -186,38 +174,58 @@ def _code_cell(
     output = options.get("output", True)
     if output is False or options.get("eval") is False:
         return blocks
-    label = str(options.get("label", "")) if options.get("label") else ""
-    asis = output == "asis"
-    show_warnings = options.get("warning", True) is not False
-    images = 0
+    outputs = _CellOutputs(index, options, media, brief)
     for output_node in cell.get("outputs", []):
-        kind = output_node.get("output_type")
-        if kind == "stream":
-            if output_node.get("name") == "stderr" and not show_warnings:
-                continue
-            text = _text(output_node.get("text", ""))
-            blocks.append(text if asis else fenced(text))
-        elif kind in ("display_data", "execute_result"):
-            data = output_node.get("data", {})
-            mime = next((m for m in _PRIORITY if m in data and _usable(m, data[m])), None)
-            if mime is None:
-                continue
-            if mime == "text/markdown" or (asis and mime == "text/plain"):
-                blocks.append(_text(data[mime]))
-            elif mime in _IMAGE_TYPES:
-                blocks.append(_image(data[mime], mime, label, images, index, options, media))
-                images += 1
-            elif mime == "text/html":
-                blocks.append(_html_table(_text(data[mime]), brief))
-            else:
-                blocks.append(fenced(_text(data[mime])))
-        elif kind == "error":  # only with `error: true`
-            ename, evalue = output_node.get("ename", ""), output_node.get("evalue", "")
-            blocks.append(fenced(f"{ename}: {evalue}"))
-    if label.startswith("tbl-"):
+        block = outputs.block(output_node)
+        if block is not None:
+            blocks.append(block)
+    if outputs.label.startswith("tbl-"):
         caption = str(options.get("tbl-cap") or "").strip()
-        blocks.append(f": {caption} {{#{label}}}")
+        blocks.append(f": {caption} {{#{outputs.label}}}")
     return blocks
+
+
+class _CellOutputs:
+    """Turns one code cell's outputs into Markdown blocks, one output at a time."""
+
+    def __init__(
+        self, index: int, options: Mapping[str, Any], media: dict[str, bytes], brief: Brief
+    ) -> None:
+        self.index = index
+        self.options = options
+        self.media = media
+        self.brief = brief
+        self.label = str(options.get("label", "")) if options.get("label") else ""
+        self.asis = options.get("output", True) == "asis"
+        self.show_warnings = options.get("warning", True) is not False
+        self.images = 0
+
+    def block(self, output: Mapping[str, Any]) -> str | None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stderr" and not self.show_warnings:
+                return None
+            text = _text(output.get("text", ""))
+            return text if self.asis else fenced(text)
+        if kind in ("display_data", "execute_result"):
+            return self._display(output.get("data", {}))
+        if kind == "error":  # only with `error: true`
+            return fenced(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+        return None
+
+    def _display(self, data: Mapping[str, Any]) -> str | None:
+        mime = next((m for m in _PRIORITY if m in data and _usable(m, data[m])), None)
+        if mime is None:
+            return None
+        if mime == "text/markdown" or (self.asis and mime == "text/plain"):
+            return _text(data[mime])
+        if mime in _IMAGE_TYPES:
+            self.images += 1
+            return _image(data[mime], mime, self.label, self.images - 1, self.index,
+                          self.options, self.media)
+        if mime == "text/html":
+            return _html_table(_text(data[mime]), self.brief)
+        return fenced(_text(data[mime]))
 
 
 def _image(

@@ -1,15 +1,10 @@
-"""Output files: their names, atomic writing, and the manifest of what was built from what.
+"""Output files: their names, and publishing a render's files with their manifest entries.
 
 A parameterised render is named after its parameters (``guide-kommunekode-461.pdf``) so
-that renders for different municipalities never overwrite each other. Every file is
-written to a temporary file in the same folder and renamed into place, and
-``manifest.json`` records each output's source, parameters, hash and provenance. Several
-workers may finish at once, so the manifest is updated under a file lock.
-
-The files of one render (its HTML, its PDF and the manifest) are written all or nothing:
-each is first written in full to a temporary file beside its target, and only when every
-one of them is complete are they renamed into place. A full disk or a folder that cannot
-be written to therefore leaves the previous outputs as they were and no temporary files.
+that renders for different municipalities never overwrite each other. The files of one
+render (its HTML, its PDF and the manifest) are written all or nothing (``_files``), and
+``manifest.json`` records each output's source, parameters, hash and provenance
+(``_manifest``).
 """
 
 from __future__ import annotations
@@ -17,22 +12,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
+from ipsreport.digest import bytes_digest
 from ipsreport.errors import RenderError
-from ipsreport.paths import data_dir
-from ipsreport.sources import data_digest
+from ipsreport.render._files import os_reason, write_all
+from ipsreport.render._manifest import Manifest, lock_path
 
-MANIFEST_NAME = "manifest.json"
 _MAX_STEM = 100
 _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
 
@@ -92,119 +83,6 @@ def output_stem(stem: str, params: Mapping[str, Any]) -> str:
     return name
 
 
-def _write_fd(handle: int, data: bytes) -> None:
-    """Write every byte of ``data`` to an open file descriptor."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
-
-
-# How bytes reach the disk. The fault tests replace it with a writer that fails with
-# ENOSPC after part of the bytes, as a full disk would: a test cannot fill a disk.
-write_fd: Callable[[int, bytes], None] = _write_fd
-
-
-def stage(path: Path, data: bytes) -> Path:
-    """Write ``data`` in full to a new temporary file beside ``path``; return that file.
-
-    The file is flushed to disk before this returns; on any error it is removed.
-    """
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    temporary = Path(name)
-    try:
-        try:
-            write_fd(handle, data)
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-        temporary.chmod(0o644)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def write_all(files: Mapping[Path, bytes]) -> None:
-    """Write several files all or nothing (see the module's docstring).
-
-    Raises the ``OSError`` of the first file that could not be written; none of the
-    targets has been touched then, and no temporary file is left behind.
-    """
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            staged.append((stage(path, data), path))
-        for temporary, path in staged:
-            temporary.replace(path)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)  # only those not renamed (an error) remain
-    for folder in {path.parent for path in files}:
-        _fsync_folder(folder)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    write_all({path: data})
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the renames in ``folder`` durable (where the platform allows it)."""
-    try:
-        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def data_sha256() -> str | None:
-    """The digest of the data folder in force, as :mod:`ipsreport.provenance` computes it
-    (so the manifest and the outputs' embedded provenance agree)."""
-    folder = data_dir()
-    if not folder.is_dir():
-        return None
-    return data_digest(folder)
-
-
-def update_manifest(
-    output_dir: Path, outputs: Iterable[Output], files: Mapping[Path, bytes] | None = None
-) -> Path:
-    """Merge entries for ``outputs`` into ``output_dir/manifest.json`` (atomically, locked).
-
-    ``files`` (the outputs' bytes by path) are written together with the manifest, all or
-    nothing, so the manifest never describes a file that is not there.
-    """
-    path = output_dir / MANIFEST_NAME
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock_path(output_dir))):
-        entries: dict[str, Any] = {}
-        if path.is_file():
-            try:
-                existing = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                existing = {}
-            if isinstance(existing, dict) and isinstance(existing.get("outputs"), dict):
-                entries = dict(existing["outputs"])
-        for output in outputs:
-            entry = output.manifest_entry(output_dir)
-            entries[entry["path"]] = entry
-        text = json.dumps(
-            {"outputs": entries}, indent=2, sort_keys=True, ensure_ascii=False, default=str
-        )
-        write_all({**(files or {}), path: (text + "\n").encode("utf-8")})
-    return path
-
-
 def publish(
     report: str,
     output_dir: Path,
@@ -228,7 +106,7 @@ def publish(
             format=fmt,
             path=path,
             params=dict(params),
-            sha256=sha256_bytes(data),
+            sha256=bytes_digest(data),
             provenance=provenance,
         )
         for (fmt, data), path in zip(built.items(), files, strict=True)
@@ -236,7 +114,8 @@ def publish(
     missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
     try:
         if manifest:
-            update_manifest(output_dir, outputs, files)
+            entries = [output.manifest_entry(output_dir) for output in outputs]
+            Manifest(output_dir).update({entry["path"]: entry for entry in entries}, files)
         else:
             write_all(files)
     except OSError as error:
@@ -248,16 +127,6 @@ def publish(
             f"{report}: could not write to {output_dir}: {os_reason(error)} (nothing was written)"
         ) from None
     return outputs
-
-
-def os_reason(error: OSError) -> str:
-    """``Permission denied`` / ``No space left on device``: the OS's words, one line."""
-    return " ".join(str(error.strerror or error).split())
-
-
-def lock_path(output_dir: Path) -> Path:
-    """The lock file that every writer of ``output_dir/manifest.json`` holds (the batch too)."""
-    return output_dir / f".{MANIFEST_NAME}.lock"
 
 
 def _canonical(value: Any) -> str:

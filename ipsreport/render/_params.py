@@ -159,35 +159,48 @@ _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 
 
-def _coerce_to(kind: type, value: Any) -> Any:
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        return _INVALID
-    if kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value.strip(), 10)
-            except ValueError:
-                return _INVALID
-        return _INVALID
-    if kind is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                return _INVALID
-        else:
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    return _INVALID
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip(), 10)
+        except ValueError:
             return _INVALID
-        return number if math.isfinite(number) else _INVALID
-    if kind is str:
-        return value if isinstance(value, str) else _INVALID
+    return _INVALID
+
+
+def _to_float(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return _INVALID
+    else:
+        return _INVALID
+    return number if math.isfinite(number) else _INVALID
+
+
+def _to_str(value: Any) -> Any:
+    return value if isinstance(value, str) else _INVALID
+
+
+_COERCE: dict[type, Any] = {bool: _to_bool, int: _to_int, float: _to_float, str: _to_str}
+
+
+def _coerce_to(kind: type, value: Any) -> Any:
+    if kind in _COERCE:
+        return _COERCE[kind](value)
     if kind in (list, dict):
         parsed = parse_scalar(value) if isinstance(value, str) else value
         return parsed if isinstance(parsed, kind) else _INVALID

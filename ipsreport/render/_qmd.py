@@ -21,21 +21,19 @@ import yaml
 from nbformat import NotebookNode
 
 from ipsreport.errors import RenderError
+from ipsreport.kernels.kernel import KERNELSPEC, new_notebook
 
-KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 # Where the renderer keeps its own notes on a cell (the .qmd line the cell starts on).
 META_KEY = "ipsreport"
 
 _CHUNK_OPEN = re.compile(r"^(?P<fence>`{3,})\s*\{(?P<lang>[A-Za-z0-9_]+)(?P<rest>[^}]*)\}\s*$")
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 _OPTION_LINE = re.compile(r"^#\s*\| ?")
-
-
-def new_notebook() -> NotebookNode:
-    """An empty nbformat v4 notebook (typed wrapper: nbformat has no annotations)."""
-    nb: NotebookNode = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
-    return nb
-
+# An inline expression in a markdown cell: Quarto's pattern (its
+# src/resources/jupyter/notebook.py), with the character before it kept as ``prefix`` so
+# that a replacement can put it back. The executor evaluates ``expr``, the converter puts
+# the result in its place: one pattern, so the two can never disagree on what is inline.
+INLINE_EXPRESSION = re.compile(r"(?P<prefix>^|[^`])`\{python\}[ \t](?P<expr>[^`]+)`", re.MULTILINE)
 
 def _new_cell(kind: str, source: str) -> NotebookNode:
     maker = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell

@@ -15,16 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from ipsreport import __version__
 from ipsreport.errors import RenderError
+from ipsreport.render import _provenance as provenance
 from ipsreport.render._brief import PreparedNotebook
-from ipsreport.render._output import (
-    Output,
-    data_sha256,
-    output_stem,
-    publish,
-    sha256_bytes,
-)
+from ipsreport.render._output import Output, output_stem, publish
 
 _QUARTO_TO = {"html": "html", "pdf": "typst"}
 
@@ -74,11 +68,7 @@ def render_with_quarto(
             if not produced.is_file():
                 raise RenderError(f"{brief.display_name}: quarto render wrote no {name}")
             built[fmt] = produced.read_bytes()
-    provenance = {
-        "engine": "quarto",
-        "ipsreport_version": __version__,
-        "report_sha256": sha256_bytes(brief.path.read_bytes()),
-        "data_sha256": data_sha256(),
-    }
+    record = provenance.of(brief.path, prepared.params)
+    recorded = provenance.manifest_fields(record, brief.path, engine="quarto")
     return publish(brief.display_name, output_dir, stem, built,
-                   params=prepared.params, provenance=provenance)
+                   params=prepared.params, provenance=recorded)

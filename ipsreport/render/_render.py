@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ipsreport.errors import RenderError
+from ipsreport.kernels.kernel import Kernel
 from ipsreport.render._brief import Brief, prepare, read_brief
 from ipsreport.render._convert import convert
-from ipsreport.render._execute import DEFAULT_TIMEOUT, Kernel, execute
+from ipsreport.render._execute import DEFAULT_TIMEOUT, execute
 from ipsreport.render._output import Output
 from ipsreport.render._quarto import render_with_quarto
 from ipsreport.render._write import FORMATS, normalise_formats, write

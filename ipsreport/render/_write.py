@@ -10,21 +10,19 @@ and PDF, in any output folder and at any time. Nothing in an output depends on t
 unless ``SOURCE_DATE_EPOCH`` is set (then it is the PDF's date and what ``date: today``
 means), nor on a temporary path; images are normalised by the converter.
 
-Provenance: each output carries :func:`ipsreport.provenance.of` for its brief and
-parameters (:func:`provenance_fields`), which ``ipsreport verify`` reads back. The HTML has
-one ``<meta name="ipsreport-…" content="…">`` per field. The PDF's Keywords hold the
-fields as ``name=value`` joined by ", " with ``ipsreport-brief`` last (the one value that
-may contain ", "), and its Subject is ``ipsreport-params=<canonical JSON>``. The values
-reach the main templates as Pandoc *variables*, escaped here for HTML attributes and for
-Typst string literals: Pandoc inserts variables verbatim, while metadata would be read as
-Markdown and does not escape ``"`` in an attribute.
+Provenance: each output carries the fields of its :class:`~._provenance.Provenance`,
+which ``ipsreport verify`` reads back. The HTML has one ``<meta name="ipsreport-…"
+content="…">`` per field; the PDF carries them in its Keywords and Subject (see
+``_provenance.KEYWORD_FIELDS``). The values reach the main templates as Pandoc
+*variables*, escaped here for HTML attributes and for Typst string literals: Pandoc inserts
+variables verbatim, while metadata would be read as Markdown and does not escape ``"`` in
+an attribute.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import logging
 import os
 import tempfile
@@ -35,19 +33,15 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from ipsreport import __version__, provenance
 from ipsreport.errors import ParameterError, RenderError
+from ipsreport.markup import html_text, typst_string_body
 from ipsreport.paths import templates_dir
+from ipsreport.render import _provenance as provenance
 from ipsreport.render._convert import Document
-from ipsreport.render._output import (
-    Output,
-    data_sha256,
-    os_reason,
-    output_stem,
-    publish,
-    sha256_bytes,
-)
+from ipsreport.render._files import os_reason
+from ipsreport.render._output import Output, output_stem, publish
 from ipsreport.render._pandoc import PandocOutput, PandocServer
+from ipsreport.render._provenance import KEYWORD_FIELDS, SUBJECT_FIELD
 from ipsreport.render._tools import compile_typst
 
 log = logging.getLogger("ipsreport.render")
@@ -56,18 +50,6 @@ FORMATS = ("html", "pdf")
 # The Quarto format whose options apply to each output.
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
-# The order of the fields in a PDF's Keywords; ipsreport-brief last (see the docstring).
-KEYWORD_FIELDS = (
-    "ipsreport-version",
-    "ipsreport-build-sha256",
-    "ipsreport-brief-sha256",
-    "ipsreport-data-sha256",
-    "ipsreport-code-sha256",
-    "ipsreport-templates-sha256",
-    "ipsreport-tools",
-    "ipsreport-brief",
-)
-SUBJECT_FIELD = "ipsreport-params"
 
 
 def normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -110,7 +92,7 @@ def write(
     output_dir = Path(output_dir)
     stem = stem or output_stem(brief.stem, document.params)
     record = provenance.of(brief.path, document.params)
-    fields = provenance_fields(record)
+    fields = record.fields()
     try:
         with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
             build = Path(folder)
@@ -127,21 +109,9 @@ def write(
             f"{tempfile.gettempdir()}: {os_reason(error)} (nothing was written)"
         ) from None
 
-    recorded = _provenance(document, record)
+    recorded = provenance.manifest_fields(record, brief.path, engine="builtin")
     return publish(brief.display_name, output_dir, stem, built,
                    params=document.params, provenance=recorded, manifest=manifest)
-
-
-def provenance_fields(record: provenance.Provenance) -> dict[str, str]:
-    """What an output records about how it was built: ``record.as_metadata()`` and the
-    digests of the code and templates and the tool versions, so that ``ipsreport verify``
-    can say which of them changed."""
-    return {
-        **record.as_metadata(),
-        "ipsreport-code-sha256": record.code_digest,
-        "ipsreport-templates-sha256": record.templates_digest,
-        "ipsreport-tools": provenance.canonical(record.tools),
-    }
 
 
 def source_date() -> dt.datetime | None:
@@ -239,8 +209,7 @@ def html_variables(fields: Mapping[str, str], css: Iterable[str] = ()) -> dict[s
     the text of each style sheet (the HTML embeds them, as Pandoc's --embed-resources)."""
     return {
         "ipsreport-meta": [
-            {"name": html.escape(name), "content": html.escape(value, quote=True)}
-            for name, value in fields.items()
+            {"name": html_text(name), "content": html_text(value)} for name, value in fields.items()
         ],
         "ipsreport-css": list(css),
     }
@@ -274,24 +243,6 @@ def typst_variables(
     return variables
 
 
-_TYPST_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def typst_string_body(text: str) -> str:
-    """``text`` escaped for the inside of a Typst string literal ``"…"``."""
-    out: list[str] = []
-    for char in text:
-        if char in '\\"':
-            out.append("\\" + char)
-        elif char in _TYPST_ESCAPES:
-            out.append(_TYPST_ESCAPES[char])
-        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def plain_authors(value: Any) -> list[str]:
     """A brief's ``author`` (a name, a list of names, Quarto's ``name:`` mappings) as text."""
     authors: list[str] = []
@@ -305,17 +256,6 @@ def plain_authors(value: Any) -> list[str]:
         if text:
             authors.append(text)
     return authors
-
-
-def _provenance(document: Document, record: provenance.Provenance) -> dict[str, Any]:
-    brief = document.brief
-    return {
-        "engine": "builtin",
-        "ipsreport_version": __version__,
-        "report_sha256": sha256_bytes(brief.path.read_bytes()),
-        "data_sha256": data_sha256(),
-        "build_sha256": record.digest(),
-    }
 
 
 def _report(document: Document, messages: list[str]) -> None:

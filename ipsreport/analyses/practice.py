@@ -13,7 +13,8 @@ BANDS = ("exemplary", "good", "fair")
 
 @dataclass(frozen=True)
 class FidelityBand:
-    label: str  # Danish, as the guide prints it
+    name: str  # "exemplary", "good", "fair", or "not_ips" below the fair band
+    label: str | None  # as the data file names it; None for "not_ips"
     low: int
     high: int
 
@@ -28,7 +29,7 @@ def consultants_needed(data: SourceData, active_citizens: int) -> int:
 
 
 def fidelity_bands(data: SourceData) -> tuple[FidelityBand, ...]:
-    """The IPS-25 bands from the top down, ending with "Ikke IPS" below the fair band."""
+    """The IPS-25 bands from the top down, ending with "not IPS" below the fair band."""
     items = data.value("fidelity.items")
     top = int(items * data.value("fidelity.item_max"))
     bottom = int(items * data.value("fidelity.item_min"))
@@ -36,21 +37,10 @@ def fidelity_bands(data: SourceData) -> tuple[FidelityBand, ...]:
     high = top
     for name in BANDS:
         figure = data[f"fidelity.band.{name}"]
-        bands.append(FidelityBand(str(figure.label), int(figure.number), high))
+        bands.append(FidelityBand(name, figure.label, int(figure.number), high))
         high = int(figure.number) - 1
-    bands.append(FidelityBand("Ikke IPS", bottom, high))
+    bands.append(FidelityBand("not_ips", None, bottom, high))
     return tuple(bands)
-
-
-def fidelity_band(data: SourceData, score: int) -> FidelityBand:
-    """The band an IPS-25 total score falls in."""
-    bands = fidelity_bands(data)
-    for band in bands:
-        if band.low <= score <= band.high:
-            return band
-    raise ParameterError(
-        f"score: {score!r} is not allowed; an IPS-25 total is {bands[-1].low}-{bands[0].high}"
-    )
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ipsreport.batch._run import default_jobs, run_batch
+from ipsreport.batch import default_jobs, run_batch
+from ipsreport.cli._options import FORK_SERVER_KEY, data_dir_option
+from ipsreport.cli.render import timeout_option, to_option
 from ipsreport.errors import RenderError
-from ipsreport.kernel_forkserver import FORK_SERVER_KEY
-from ipsreport.render._write import normalise_formats
-from ipsreport.render.cli import timeout_option, to_option
+from ipsreport.render import normalise_formats
 
 EXIT_INTERRUPTED = 130
 
@@ -47,6 +47,7 @@ EXIT_INTERRUPTED = 130
     "comma-separated or repeated (e.g. --only 101,461 or --only odense).",
 )
 @timeout_option
+@data_dir_option
 def batch_command(
     report: Path,
     table: Path,

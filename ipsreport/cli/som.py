@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import yaml
 from tabulate import tabulate
 
-from ipsreport import danish, som, sources
+from ipsreport import sources
+from ipsreport.analyses import som
+from ipsreport.cli._options import data_dir_option
 from ipsreport.errors import ParameterError
+from ipsreport.presentation import danish
 
 
 def _assignments(values: tuple[str, ...]) -> dict[str, object]:
@@ -35,10 +37,10 @@ def _assignments(values: tuple[str, ...]) -> dict[str, object]:
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Change a scenario input, e.g. participants_per_year=80 or prices.kommune=1e5.")
 @click.option("--json", "as_json", is_flag=True, help="Print the yearly results as JSON.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-def som_command(settings: tuple[str, ...], as_json: bool, data_dir: Path | None) -> None:
+@data_dir_option
+def som_command(settings: tuple[str, ...], as_json: bool) -> None:
     """Run the SØM investment model: cost, consequences and net per year."""
-    scenario = som.Scenario.from_data(sources.load(data_dir), **_assignments(settings))
+    scenario = som.Scenario.from_data(sources.load(), **_assignments(settings))
     result = som.run(scenario)
     if as_json:
         click.echo(json.dumps({
@@ -48,8 +50,9 @@ def som_command(settings: tuple[str, ...], as_json: bool, data_dir: Path | None)
             "by_year": result.by_year.to_dict(orient="records"),
         }, indent=2))
         return
-    table = [[int(r.year), danish.kr(r.cost), danish.kr(r.consequences), danish.kr(r.net),
-              danish.kr(r.accumulated_net)] for r in result.by_year.itertuples()]
+    columns = ("cost", "consequences", "net", "accumulated_net")
+    table = [[int(row["year"]), *(danish.kr(row[column]) for column in columns)]
+             for row in result.by_year.to_dict(orient="records")]
     click.echo(tabulate(table, ["År", "Omkostning", "Konsekvenser", "Netto", "Akkumuleret"],
                         colalign=("right",) * 5))
     payback = result.payback_year or "aldrig"

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from tabulate import tabulate
 
-from ipsreport import claims, sources
+from ipsreport import sources
+from ipsreport.cli._options import data_dir_option
+from ipsreport.presentation import claims
 
 
 @click.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data folder to check (default: the project's data/).")
-def check_command(as_json: bool, data_dir: Path | None) -> None:
+@data_dir_option
+def check_command(as_json: bool) -> None:
     """Hold every figure the seed documents state against the recomputed value.
 
     Exit status 0 when every disagreement is one the data files explain, 1 otherwise.
     """
-    results = claims.check(sources.load(data_dir))
+    results = claims.check(sources.load())
     if as_json:
         click.echo(json.dumps(claims.as_json(results), ensure_ascii=False, indent=2))
     else:

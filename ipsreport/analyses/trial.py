@@ -21,13 +21,7 @@ from scipy import stats
 
 from ipsreport.sources import SourceData
 
-ARMS = ("ips", "ipse", "sau")
-ARM_LABELS = {
-    "ips": "IPS",
-    "ipse": "IPSE",
-    "sau": "Kontrolgruppe (sædvanlig jobcenterindsats)",
-    "pooled": "IPS og IPSE samlet",
-}
+ARMS = ("ips", "ipse", "sau")  # and "pooled": IPS and IPSE together
 Z_95 = float(stats.norm.ppf(0.975))
 
 
@@ -36,7 +30,6 @@ class Share:
     """A share of an arm in percent, with its Wilson 95 % interval."""
 
     arm: str
-    label: str
     n: int
     share: float  # percent, as published (or pooled from published shares)
     events: int  # approximate: rebuilt from share and n
@@ -105,7 +98,7 @@ def newcombe_interval(a: Share, b: Share) -> tuple[float, float]:
 def _share(arm: str, n: int, share: float) -> Share:
     events = round(share / 100 * n)
     low, high = wilson_interval(events, n)
-    return Share(arm, ARM_LABELS[arm], n, share, events, low, high)
+    return Share(arm, n, share, events, low, high)
 
 
 def compare(intervention: float, control: float, *, a: Share | None = None,

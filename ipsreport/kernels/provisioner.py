@@ -3,7 +3,7 @@
 jupyter_client starts a kernel through a *provisioner*; the default one
 (:class:`~jupyter_client.provisioning.LocalProvisioner`) runs the kernel spec's command
 with :class:`subprocess.Popen` and then manages the process through the Popen object.
-:class:`ForkProvisioner` asks :mod:`ipsreport.kernel_forkserver` for the kernel instead,
+:class:`ForkProvisioner` asks :mod:`ipsreport.kernels.forkserver` for the kernel instead,
 and hands the provisioner a :class:`ForkedKernelProcess`: the part of Popen's interface
 that the provisioner uses (poll, wait, signals), for a process that is the server's child
 rather than ours. Everything else (connection file, ports, shutdown, interrupts) is
@@ -26,7 +26,7 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-from ipsreport.kernel_forkserver import request_kernel
+from ipsreport.kernels.forkserver import request_kernel
 
 _log = logging.getLogger(__name__)
 LAUNCHER = ("-m", "ipykernel_launcher")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from ipsreport.verify import verify
+from ipsreport.cli._options import data_dir_option
+from ipsreport.render import verify
 
 
 @click.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data folder to compare with (default: $IPSREPORT_DATA_DIR or data/).")
-def verify_command(file: Path, data_dir: Path | None) -> None:
+@data_dir_option
+def verify_command(file: Path) -> None:
     """Say whether FILE, a PDF or HTML made by ipsreport, is current.
 
     Recomputes the build digest of FILE's brief and parameters from the current data, code,
@@ -22,6 +22,6 @@ def verify_command(file: Path, data_dir: Path | None) -> None:
     changed, of brief, data, code, templates, tools (exit status 1), or "not made by
     ipsreport" (exit status 3).
     """
-    verdict = verify(file, data=data_dir.resolve() if data_dir else None)
+    verdict = verify(file)
     click.echo(verdict.line)
     sys.exit(verdict.exit_status)

@@ -16,11 +16,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ipsreport import danish
-from ipsreport.health_economics import HealthEconomicsResult
+from ipsreport.analyses.health_economics import HealthEconomicsResult
+from ipsreport.analyses.som import SECTORS, Sensitivity, SomResult
+from ipsreport.analyses.trial import TrialResult
 from ipsreport.paths import templates_dir
-from ipsreport.som import SECTORS, Sensitivity, SomResult
-from ipsreport.trial import TrialResult
+from ipsreport.presentation import danish, labels
 
 # A restrained palette: dark blue for IPS, grey for the control group, then two accents.
 BLUE = "#1f4e79"
@@ -94,7 +94,7 @@ def trial_shares(result: TrialResult) -> Figure:
     order = [shares[3], shares[0], shares[1], shares[2]]  # pooled, IPS, IPSE, control
     with mpl.rc_context(HOUSE_STYLE):
         figure, axes = _figure(2.8)
-        labels = [s.label for s in order]
+        names = [labels.ARMS[s.arm] for s in order]
         values = [s.share for s in order]
         errors = [[s.share - s.ci_low for s in order], [s.ci_high - s.share for s in order]]
         colours = [BLUE, LIGHT_BLUE, LIGHT_BLUE, GREY]
@@ -104,7 +104,7 @@ def trial_shares(result: TrialResult) -> Figure:
                       capsize=4, linewidth=1)
         for pos, share in zip(positions, order, strict=True):
             axes.text(share.ci_high + 1.5, pos, danish.pct(share.share), va="center")
-        axes.set_yticks(list(positions), labels)
+        axes.set_yticks(list(positions), names)
         axes.set_xlim(0, 100)
         axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v)))
         axes.set_xlabel(
@@ -168,7 +168,7 @@ def tornado(rows: Sequence[Sensitivity]) -> Figure:
             axes.barh(index, row.high_npv - base, left=base, color=BLUE, height=0.55,
                       label="Høj værdi" if index == 0 else None)
         axes.axvline(base, color="#222222", linewidth=1)
-        axes.set_yticks(range(len(ordered)), [r.label for r in ordered])
+        axes.set_yticks(range(len(ordered)), [labels.SENSITIVITY[r.parameter] for r in ordered])
         axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
         axes.set_xlabel("Nutidsværdi af nettoresultatet (mio. kr.)")
         axes.legend(loc="lower right", fontsize=8)

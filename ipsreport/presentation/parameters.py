@@ -1,24 +1,21 @@
 """What each brief's parameters may be: types, ranges and checks against the data.
 
-A brief names its model in its front matter (``ipsreport-parameters: guide``). The
-built-in renderer and the batch validate a run's parameters against it before any
-kernel starts or any file is written; the brief's own first cell validates the same
-model (:func:`ipsreport.brief.parameters`), so ``quarto render`` refuses bad values too.
-Field defaults are not repeated here: they live in the brief's ``parameters`` cell.
+A brief names its model in its front matter as ``module:Class``
+(``ipsreport-parameters: ipsreport.presentation.parameters:GuideParameters``). The built-in
+renderer and the batch validate a run's parameters against it before any kernel starts or
+any file is written; the brief's own first cell validates the same model
+(:func:`ipsreport.presentation.brief.parameters`), so ``quarto render`` refuses bad values
+too. Field defaults are not repeated here: they live in the brief's ``parameters`` cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ipsreport import municipalities
-from ipsreport.errors import ParameterError
-from ipsreport.validation import validated
-
-FRONT_MATTER_KEY = "ipsreport-parameters"
+from ipsreport.sources import municipalities
 
 _Count = Field(ge=0, le=1_000_000)
 _Price = Field(ge=0, le=10_000_000, allow_inf_nan=False)
@@ -83,29 +80,3 @@ class GuideParameters(BriefParameters):
     def _known_municipality(self) -> Self:
         municipalities.find(self.kommunekode)  # raises ParameterError naming the code
         return self
-
-
-MODELS: dict[str, type[BriefParameters]] = {
-    "findings": FindingsParameters,
-    "health-economics": HealthEconomicsParameters,
-    "som": SomParameters,
-    "copenhagen-budget": BudgetParameters,
-    "claims": ClaimsParameters,
-    "minister-letter": LetterParameters,
-    "guide": GuideParameters,
-}
-
-
-def model(name: str) -> type[BriefParameters]:
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ParameterError(
-            f"{FRONT_MATTER_KEY}: {name!r} is not a known parameter model "
-            f"(known: {', '.join(sorted(MODELS))})"
-        ) from None
-
-
-def validate(name: str, values: dict[str, Any]) -> BriefParameters:
-    """Validate a brief's full parameter set (defaults merged with what the run gives)."""
-    return validated(model(name), values)

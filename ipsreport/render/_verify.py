@@ -1,9 +1,9 @@
 """Is an output still what its brief, parameters, data, code and tools give today?
 
-Every PDF and HTML that the built-in renderer writes records how it was built (see
-``ipsreport/render/_write.py``): the brief, its parameters, and digests of the brief, the
-data, the code and the templates, the tool versions, and the build digest over all of them
-(:meth:`ipsreport.provenance.Provenance.digest`). :func:`verify` reads that record back,
+Every PDF and HTML that the built-in renderer writes records how it was built (the fields
+of ``_provenance.Field``): the brief, its parameters, and digests of the brief, the data,
+the code and the templates, the tool versions, and the build digest over all of them
+(:meth:`~._provenance.Provenance.digest`). :func:`verify` reads that record back,
 recomputes the provenance of the same brief and parameters against the current tree, and
 says one of three things:
 
@@ -28,26 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ipsreport import provenance
-from ipsreport.paths import PROJECT_ROOT, data_dir
-from ipsreport.render._write import KEYWORD_FIELDS, SUBJECT_FIELD, provenance_fields
-from ipsreport.sources import data_digest
+from ipsreport.paths import PROJECT_ROOT
+from ipsreport.render import _provenance as provenance
+from ipsreport.render._provenance import COMPONENTS, KEYWORD_FIELDS, SUBJECT_FIELD, Field
 
 CURRENT, STALE, FOREIGN = "current", "stale", "not made by ipsreport"
 EXIT_STATUS = {CURRENT: 0, STALE: 1, FOREIGN: 3}
 
-BUILD = "ipsreport-build-sha256"
-BRIEF = "ipsreport-brief"
-PARAMS = "ipsreport-params"
-# What can have changed, in the order a reader cares about, and the field recording it.
-COMPONENTS = (
-    ("brief", "ipsreport-brief-sha256"),
-    ("data", "ipsreport-data-sha256"),
-    ("code", "ipsreport-code-sha256"),
-    ("templates", "ipsreport-templates-sha256"),
-    ("tools", "ipsreport-tools"),
-)
-_REQUIRED = (BUILD, BRIEF, PARAMS)
+_REQUIRED = (Field.BUILD, Field.BRIEF, Field.PARAMS)
 _LAST_KEYWORD = f", {KEYWORD_FIELDS[-1]}="
 
 
@@ -74,21 +62,16 @@ def verify(path: Path, *, data: Path | None = None, project_root: Path = PROJECT
     recorded = read_record(Path(path))
     if recorded is None:
         return Verdict(FOREIGN)
-    params = json.loads(recorded[PARAMS])
-    brief = project_root / recorded[BRIEF]
-    data = data or data_dir()
+    params = json.loads(recorded[Field.PARAMS])
+    brief = project_root / recorded[Field.BRIEF]
+    now: Mapping[str, str]
     if brief.is_file():
         current = provenance.of(brief, params, data=data, project_root=project_root)
-        if current.digest() == recorded[BUILD]:
+        if current.digest() == recorded[Field.BUILD]:
             return Verdict(CURRENT)
-        now = provenance_fields(current)
+        now = current.fields()
     else:  # the brief is gone or renamed: compare what can still be computed
-        now = {
-            "ipsreport-data-sha256": data_digest(data),
-            "ipsreport-code-sha256": provenance.code_digest(),
-            "ipsreport-templates-sha256": provenance.templates_digest(),
-            "ipsreport-tools": provenance.canonical(provenance.tool_versions()),
-        }
+        now = provenance.tree_fields(data)
     changed = tuple(name for name, key in COMPONENTS if recorded.get(key) != now.get(key))
     return Verdict(STALE, changed or ("inputs the file does not record",))
 
@@ -107,7 +90,7 @@ def read_record(path: Path) -> dict[str, str] | None:
     if fields is None or any(not fields.get(name) for name in _REQUIRED):
         return None
     try:
-        params = json.loads(fields[PARAMS])
+        params = json.loads(fields[Field.PARAMS])
     except json.JSONDecodeError:
         return None
     return fields if isinstance(params, dict) else None

@@ -5,7 +5,7 @@ one-line message on stderr and the error's exit status; never a traceback.
 Subcommands are imported only when called (click's lazy-loading pattern), so
 ``ipsreport batch`` does not pay for scipy and ``ipsreport verify`` not for Jupyter.
 
-``ipsreport batch`` starts its kernel fork server (:mod:`ipsreport.kernel_forkserver`)
+``ipsreport batch`` starts its kernel fork server (:mod:`ipsreport.kernels.forkserver`)
 before its module is even imported: the server's imports (two seconds) then run on the
 other core while this process imports the renderer and plans the batch.
 
@@ -25,8 +25,9 @@ from typing import Any
 import click
 
 from ipsreport import __version__
+from ipsreport.cli._options import FORK_SERVER_KEY
 from ipsreport.errors import IpsreportError
-from ipsreport.kernel_forkserver import FORK_SERVER_KEY, ForkServer
+from ipsreport.kernels.forkserver import ForkServer
 
 # Registered before any command's module is imported, so it runs after their exit handlers
 # (atexit runs the last registered first), just before Python's final collection, which
@@ -35,19 +36,19 @@ atexit.register(gc.freeze)
 
 # name -> "module:attribute" of the click command
 _COMMANDS = {
-    "batch": "ipsreport.batch:batch_command",
-    "check": "ipsreport._cli_check:check_command",
-    "render": "ipsreport.render:render_command",
-    "som": "ipsreport._cli_som:som_command",
-    "verify": "ipsreport._cli_verify:verify_command",
+    "batch": "ipsreport.cli.batch:batch_command",
+    "check": "ipsreport.cli.check:check_command",
+    "render": "ipsreport.cli.render:render_command",
+    "som": "ipsreport.cli.som:som_command",
+    "verify": "ipsreport.cli.verify:verify_command",
 }
 
 
 class _Group(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, _ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, _ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = _COMMANDS.get(cmd_name)
         if target is None:
             return None

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ipsreport.analyses.trial import compare
 from ipsreport.sources import SourceData
-from ipsreport.trial import compare
 
 AREAS = ("service", "ei")  # Table order: service first, then transfers (EI)
 

@@ -2,27 +2,25 @@
 
 Anything a brief shows that did not come from the brief's own prose (a parameter such as
 a municipality's name, a label from a data file) goes through :func:`text` or
-:func:`table`, which escape Markdown, so it reads literally in HTML and PDF under both
-Quarto and the built-in renderer. Both hand ``IPython.display.Markdown`` output to Pandoc
-as Markdown.
+:func:`table`, which escape Markdown (:mod:`ipsreport.markup`), so it reads literally in
+HTML and PDF under both Quarto and the built-in renderer. Both hand
+``IPython.display.Markdown`` output to Pandoc as Markdown.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from IPython.display import Markdown  # type: ignore[attr-defined]
+from IPython.display import Markdown
+from pydantic import BaseModel
 from tabulate import tabulate
 
-from ipsreport import charts, sources
-from ipsreport import parameters as brief_parameters
+from ipsreport import markup, sources
+from ipsreport.presentation import charts
+from ipsreport.validation import validated
 
-# Pandoc lets any ASCII punctuation be escaped with a backslash; escaping all of it is
-# the one rule that cannot miss a construct (emphasis, links, raw HTML, math, shortcodes).
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def setup() -> sources.SourceData:
@@ -31,16 +29,15 @@ def setup() -> sources.SourceData:
     return sources.load()
 
 
-def parameters(name: str, namespace: Mapping[str, Any]) -> brief_parameters.BriefParameters:
-    """Validate the brief's parameters (its ``ipsreport-parameters`` model) from the
-    kernel's namespace, so a bad value stops ``quarto render`` as it stops ``ipsreport``."""
-    model = brief_parameters.model(name)
-    return brief_parameters.validate(name, {key: namespace.get(key) for key in model.model_fields})
+def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
+    """Validate the brief's parameters with ``model`` (the one its front matter names) from
+    the kernel's namespace, so a bad value stops ``quarto render`` as it stops ``ipsreport``."""
+    return validated(model, {key: namespace.get(key) for key in model.model_fields})
 
 
 def escape(value: object) -> str:
     """Text as Markdown that reads literally: punctuation escaped, line breaks as spaces."""
-    return _PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
+    return markup.markdown_text(value)
 
 
 def text(value: object) -> Markdown:
@@ -49,19 +46,19 @@ def text(value: object) -> Markdown:
 
 
 def typst_string(value: object) -> str:
-    """A Typst string literal: code mode shows it as text, so no markup in it can act."""
-    text = " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    """A Typst string literal of ``value`` on one line: code mode shows it as text."""
+    return markup.typst_string(markup.one_line(value))
+
+
+def html_escape(value: object) -> str:
+    """``value`` on one line, escaped for HTML."""
+    return markup.html_text(markup.one_line(value))
 
 
 def raw(typst: str, html_text: str) -> Markdown:
     """The same block for each format: raw Typst for the PDF, raw HTML for the web page.
     Callers build ``typst`` from :func:`typst_string` and ``html_text`` from :func:`html_escape`."""
     return Markdown(f"```{{=typst}}\n{typst}\n```\n\n```{{=html}}\n{html_text}\n```")
-
-
-def html_escape(value: object) -> str:
-    return html.escape(" ".join(str(value).split()))
 
 
 def bullets(items: Iterable[object]) -> Markdown:
@@ -76,7 +73,7 @@ def table(
     align: Sequence[str] | None = None,
 ) -> Markdown:
     """A Markdown pipe table: ``columns`` maps keys to Danish headers; ``formats`` turns
-    values into text (e.g. :func:`ipsreport.danish.pct`); every cell is escaped."""
+    values into text (e.g. :func:`ipsreport.presentation.danish.pct`); every cell is escaped."""
     formats = formats or {}
     body = [
         [escape(formats.get(key, str)(row[key])) for key in columns]

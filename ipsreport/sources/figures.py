@@ -10,7 +10,6 @@ what is wrong, before any analysis runs.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ipsreport import validation
+from ipsreport.digest import folder_digest
 from ipsreport.errors import DataError
 from ipsreport.paths import data_dir
 
@@ -116,35 +116,9 @@ class SourceFigure(BaseModel):
 
     @model_validator(mode="after")
     def _value_fits_unit(self) -> Self:
-        value = self.value
-        if self.unit is Unit.TEXT:
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError("a figure in unit 'text' must be a non-empty text")
-            return self
-        if self.unit is Unit.DATE:
-            if not isinstance(value, dt.date):
-                raise ValueError("a figure in unit 'date' must be a date written YYYY-MM-DD")
-            return self
-        if isinstance(value, (str, dt.date)):
-            raise ValueError(f"a figure in unit '{self.unit}' must be a number, not {value!r}")
-        if self.unit is Unit.NAMES:
-            if not isinstance(value, tuple) or not value:
-                raise ValueError("a figure in unit 'names' must be a non-empty list of names")
-            return self
-        if isinstance(value, tuple):
-            raise ValueError(f"a figure in unit '{self.unit}' must be a number, not a list")
-        if not math.isfinite(value):
-            raise ValueError(f"value {value} is not a finite number")
-        if self.unit in _NON_NEGATIVE_UNITS and value < 0:
-            raise ValueError(f"value {value:g} is negative; unit '{self.unit}' must be >= 0")
-        if self.unit in _WHOLE_UNITS and value != int(value):
-            raise ValueError(f"value {value:g} must be a whole number in unit '{self.unit}'")
-        if self.unit is Unit.PCT and value > 100:
-            raise ValueError(f"value {value:g} pct is above 100 pct")
-        if self.unit is Unit.PP and not -100 <= value <= 100:
-            raise ValueError(f"value {value:g} percentage points is outside -100 to 100")
-        if self.unit is Unit.PROBABILITY and value > 1:
-            raise ValueError(f"value {value:g} is a probability above 1")
+        problem = _unit_problem(self.unit, self.value)
+        if problem is not None:
+            raise ValueError(problem)
         if self.status is not Status.PUBLISHED and not self.note:
             raise ValueError(f"a figure with status '{self.status}' needs a note saying why")
         return self
@@ -173,6 +147,41 @@ class SourceFigure(BaseModel):
         if not isinstance(self.value, tuple):
             raise DataError(f"figure '{self.id}' is a number, not a list of names")
         return self.value
+
+
+def _unit_problem(unit: Unit, value: float | tuple[str, ...] | dt.date | str) -> str | None:
+    """Why ``value`` cannot be a figure in ``unit``, or None if it can."""
+    if unit is Unit.TEXT:
+        ok = isinstance(value, str) and bool(value.strip())
+        return None if ok else "a figure in unit 'text' must be a non-empty text"
+    if unit is Unit.DATE:
+        ok = isinstance(value, dt.date)
+        return None if ok else "a figure in unit 'date' must be a date written YYYY-MM-DD"
+    if isinstance(value, (str, dt.date)):
+        return f"a figure in unit '{unit}' must be a number, not {value!r}"
+    if unit is Unit.NAMES:
+        ok = isinstance(value, tuple) and bool(value)
+        return None if ok else "a figure in unit 'names' must be a non-empty list of names"
+    if isinstance(value, tuple):
+        return f"a figure in unit '{unit}' must be a number, not a list"
+    return _number_problem(unit, value)
+
+
+def _number_problem(unit: Unit, value: float) -> str | None:
+    """Why the number ``value`` is out of range for ``unit``, or None if it is not."""
+    if not math.isfinite(value):
+        return f"value {value} is not a finite number"
+    if unit in _NON_NEGATIVE_UNITS and value < 0:
+        return f"value {value:g} is negative; unit '{unit}' must be >= 0"
+    if unit in _WHOLE_UNITS and value != int(value):
+        return f"value {value:g} must be a whole number in unit '{unit}'"
+    if unit is Unit.PCT and value > 100:
+        return f"value {value:g} pct is above 100 pct"
+    if unit is Unit.PP and not -100 <= value <= 100:
+        return f"value {value:g} percentage points is outside -100 to 100"
+    if unit is Unit.PROBABILITY and value > 1:
+        return f"value {value:g} is a probability above 1"
+    return None
 
 
 class Claim(BaseModel):
@@ -222,17 +231,6 @@ class SourceData:
         return (f for key, f in self.figures.items() if key.startswith(prefix + "."))
 
 
-def data_digest(directory: Path) -> str:
-    """SHA-256 over every file in the data folder (names and bytes), in sorted order."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def load(directory: Path | None = None) -> SourceData:
     """Load and validate every data file; raise :class:`DataError` listing each problem."""
     directory = (directory or data_dir()).resolve()
@@ -240,13 +238,34 @@ def load(directory: Path | None = None) -> SourceData:
         raise DataError(f"data folder {directory} does not exist")
     problems: list[str] = []
 
+    sources = _load_sources(directory, problems)
+    figures = _load_figures(directory, sources, problems)
+    claims = _load_claims(directory, sources, figures, problems)
+    if problems:
+        raise DataError("\n".join(f"invalid data: {directory.name}/{p}" for p in problems))
+    return SourceData(
+        directory=directory,
+        sources=MappingProxyType(sources),
+        figures=MappingProxyType(figures),
+        claims=tuple(claims),
+        digest=folder_digest(directory),
+    )
+
+
+def _load_sources(directory: Path, problems: list[str]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for key, raw in _section(directory / SOURCES_FILE, "sources", dict, problems).items():
         model = _validate(Source, {"id": key, **_mapping(raw)}, f"{SOURCES_FILE}: source '{key}'",
                           problems)
         if model is not None:
             sources[key] = model
+    return sources
 
+
+def _load_figures(
+    directory: Path, sources: Mapping[str, Source], problems: list[str]
+) -> dict[str, SourceFigure]:
+    """Every figure of every YAML file but the sources and the claims, in file order."""
     figures: dict[str, SourceFigure] = {}
     reserved = {SOURCES_FILE, CLAIMS_FILE}
     for path in sorted(p for p in directory.glob("*.yaml") if p.name not in reserved):
@@ -262,7 +281,15 @@ def load(directory: Path | None = None) -> SourceData:
                 if cited not in sources:
                     problems.append(f"{where}: unknown source '{cited}' (not in {SOURCES_FILE})")
             figures[figure.id] = figure
+    return figures
 
+
+def _load_claims(
+    directory: Path,
+    sources: Mapping[str, Source],
+    figures: Mapping[str, SourceFigure],
+    problems: list[str],
+) -> list[Claim]:
     claims: list[Claim] = []
     for index, raw in enumerate(_section(directory / CLAIMS_FILE, "claims", list, problems)):
         raw = _mapping(raw)
@@ -275,16 +302,7 @@ def load(directory: Path | None = None) -> SourceData:
         if claim.source not in sources:
             problems.append(f"{where}: unknown source '{claim.source}'")
         claims.append(claim)
-
-    if problems:
-        raise DataError("\n".join(f"invalid data: {directory.name}/{p}" for p in problems))
-    return SourceData(
-        directory=directory,
-        sources=MappingProxyType(sources),
-        figures=MappingProxyType(figures),
-        claims=tuple(claims),
-        digest=data_digest(directory),
-    )
+    return claims
 
 
 def _section(path: Path, key: str, kind: type, problems: list[str]) -> Any:

@@ -21,7 +21,7 @@ descriptors, and gets ``{"pid": N}`` back, and later ``{"exit": status}`` when t
 ends. A client that hangs up first has its kernel killed. The server imports what its
 stdin names (JSON lines ``{"import": [...]}``) and serves once it reads ``{"serve": true}``;
 it ends, killing its kernels, when its stdin closes or it gets SIGTERM, so a batch that
-dies cannot leave it behind. The client side is :mod:`ipsreport.render._forked`.
+dies cannot leave it behind. The client side is :mod:`ipsreport.kernels.provisioner`.
 
 This module imports nothing heavy, so the command line can start the server first.
 """
@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import importlib
 import json
 import os
 import selectors
@@ -46,6 +45,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ipsreport.kernels.environment import kernel_environment
+from ipsreport.kernels.inkernel import import_quietly
 from ipsreport.paths import PROJECT_ROOT
 
 # matplotlib's backend in a kernel, which ipykernel sets unless the user chose one; the
@@ -61,21 +62,7 @@ KERNEL_IMPORTS = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger"
 )
 SOCKET_NAME = "kernels.sock"
-# Where the command line keeps the server it started early, in click's context meta.
-FORK_SERVER_KEY = "ipsreport.fork_server"
 _MESSAGE_LIMIT = 1 << 20
-
-
-def kernel_environment() -> dict[str, str]:
-    """This process's environment for a kernel, with the project first on PYTHONPATH, so
-    ``import ipsreport`` works from any brief."""
-    env = dict(os.environ)
-    paths = [str(PROJECT_ROOT)]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return env
 
 
 class ForkServer:
@@ -230,13 +217,7 @@ def _read_message(connection: socket.socket) -> dict[str, Any] | None:
 
 
 def _import_all(names: Iterable[str]) -> None:
-    for name in names:
-        if name.startswith(KERNEL_ONLY):
-            continue
-        try:
-            importlib.import_module(name)
-        except Exception:  # the document that imports it will say what is wrong
-            continue
+    import_quietly(name for name in names if not name.startswith(KERNEL_ONLY))
 
 
 class _Server:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ipsreport import budget, danish, health_economics, som, trial
+from ipsreport.analyses import budget, health_economics, som, trial
 from ipsreport.errors import DataError
+from ipsreport.presentation import danish
 from ipsreport.sources import Claim, SourceData, SourceFigure, Unit
 
 
@@ -81,7 +82,7 @@ class _Context:
     health: health_economics.HealthEconomicsResult
 
 
-def _check_pooled(c: _Context, claim: Claim) -> Recomputed:
+def _check_pooled(c: _Context, _claim: Claim) -> Recomputed:
     n = {a: c.data.value(f"trial.{a}.n") for a in ("ips", "ipse")}
     s = {a: c.data.value(f"trial.{a}.share_18m") for a in ("ips", "ipse")}
     basis = (
@@ -92,12 +93,12 @@ def _check_pooled(c: _Context, claim: Claim) -> Recomputed:
     return Recomputed(c.trial.pooled.share, Unit.PCT, basis)
 
 
-def _check_control(c: _Context, claim: Claim) -> Recomputed:
+def _check_control(c: _Context, _claim: Claim) -> Recomputed:
     return Recomputed(c.trial.arm("sau").share, Unit.PCT,
                       "Kontrolgruppens andel i den videnskabelige artikel (JAMA Psychiatry 2019)")
 
 
-def _check_relative_increase(c: _Context, claim: Claim) -> Recomputed:
+def _check_relative_increase(c: _Context, _claim: Claim) -> Recomputed:
     h = c.trial.headline
     return Recomputed(
         h.relative_increase_pct, Unit.PCT,
@@ -107,20 +108,20 @@ def _check_relative_increase(c: _Context, claim: Claim) -> Recomputed:
     )
 
 
-def _check_published_difference(c: _Context, claim: Claim) -> Recomputed:
+def _check_published_difference(c: _Context, _claim: Claim) -> Recomputed:
     h = c.trial.headline
     return Recomputed(h.difference_pp, Unit.PP,
                       f"{danish.number(h.intervention, 1)} − {danish.number(h.control, 1)}")
 
 
-def _check_copenhagen(c: _Context, claim: Claim) -> Recomputed:
+def _check_copenhagen(c: _Context, _claim: Claim) -> Recomputed:
     k = c.trial.copenhagen
     return Recomputed(k.intervention, Unit.PCT,
                       f"Forskel {danish.points(k.difference_pp)} "
                       f"({danish.number(k.intervention, 1)} − {danish.number(k.control, 1)})")
 
 
-def _check_cheaper_and_better(c: _Context, claim: Claim) -> Recomputed:
+def _check_cheaper_and_better(c: _Context, _claim: Claim) -> Recomputed:
     savings = [s.per_person for s in c.health.savings]
     arms = {a.arm: a.share for a in c.trial.arms}
     holds = bool(all(s > 0 for s in savings) and arms["ips"] > arms["sau"]
@@ -133,7 +134,7 @@ def _check_cheaper_and_better(c: _Context, claim: Claim) -> Recomputed:
     return Recomputed(None, Unit.DKK, basis, holds=holds)
 
 
-def _check_som_operation(c: _Context, claim: Claim) -> Recomputed:
+def _check_som_operation(c: _Context, _claim: Claim) -> Recomputed:
     s = c.som.scenario
     last = s.intake_years + s.intervention_years_max - 1
     return Recomputed(last, Unit.YEARS,
@@ -141,21 +142,21 @@ def _check_som_operation(c: _Context, claim: Claim) -> Recomputed:
                       f"{s.intervention_years_max} år, til og med år {last}")
 
 
-def _check_som_participants(c: _Context, claim: Claim) -> Recomputed:
+def _check_som_participants(c: _Context, _claim: Claim) -> Recomputed:
     s = c.som.scenario
     return Recomputed(s.participants / s.intake_years, Unit.PERSONS,
                       f"Modellens {danish.number(s.participants)} deltagere fordelt på "
                       f"{s.intake_years} optagelsesår")
 
 
-def _check_som_total_cost(c: _Context, claim: Claim) -> Recomputed:
+def _check_som_total_cost(c: _Context, _claim: Claim) -> Recomputed:
     s = c.som.scenario
     return Recomputed(c.som.total_cost / s.participants, Unit.DKK,
                       f"Modellens samlede omkostning {danish.kr(c.som.total_cost)} / "
                       f"{danish.number(s.participants)} deltagere")
 
 
-def _check_cost_per_citizen(c: _Context, claim: Claim) -> Recomputed:
+def _check_cost_per_citizen(c: _Context, _claim: Claim) -> Recomputed:
     b = c.budget
     return Recomputed(b.citizens, Unit.PERSONS,
                       f"Nettoudgift pr. borger {danish.kr(b.net_per_citizen)}, brutto "
@@ -163,7 +164,7 @@ def _check_cost_per_citizen(c: _Context, claim: Claim) -> Recomputed:
 
 
 def _check_table1_area(area: str) -> Callable[[_Context, Claim], Recomputed]:
-    def check(c: _Context, claim: Claim) -> Recomputed:
+    def check(c: _Context, _claim: Claim) -> Recomputed:
         line = c.data.value(f"budget.table1.{area}")
         return Recomputed(line / 1000, Unit.DKK_MILLION,
                           f"Tabel 1's linje for {area.upper() if area == 'ei' else area}: "
@@ -172,7 +173,7 @@ def _check_table1_area(area: str) -> Callable[[_Context, Claim], Recomputed]:
 
 
 def _check_table_total(table: str) -> Callable[[_Context, Claim], Recomputed]:
-    def check(c: _Context, claim: Claim) -> Recomputed:
+    def check(c: _Context, _claim: Claim) -> Recomputed:
         frame = getattr(c.budget, table)
         parts = " + ".join(danish.thousands(v) for v in frame["beloeb"].iloc[:-1])
         return Recomputed(c.budget.table_total(table), Unit.DKK_THOUSAND,
@@ -187,12 +188,12 @@ def _check_earlier_total(c: _Context, claim: Claim) -> Recomputed:
                       f"Summen af bevillingerne i {year}")
 
 
-def _check_international_trials(c: _Context, claim: Claim) -> Recomputed:
+def _check_international_trials(c: _Context, _claim: Claim) -> Recomputed:
     return Recomputed(c.data.value("evidence.brinchmann.trials"), Unit.COUNT,
                       "Randomiserede forsøg i Brinchmann m.fl.s metaanalyse (2019)")
 
 
-def _check_ipscenter_vs_control(c: _Context, claim: Claim) -> Recomputed:
+def _check_ipscenter_vs_control(c: _Context, _claim: Claim) -> Recomputed:
     own = c.data.value("evidence.ipscenter.share")
     control = c.trial.arm("sau").share
     return Recomputed(own / control, Unit.RATIO,
@@ -200,7 +201,7 @@ def _check_ipscenter_vs_control(c: _Context, claim: Claim) -> Recomputed:
                       f"{danish.number(control, 1)}")
 
 
-def _check_competitive_job_ratio(c: _Context, claim: Claim) -> Recomputed:
+def _check_competitive_job_ratio(c: _Context, _claim: Claim) -> Recomputed:
     rr = c.data.value("evidence.brinchmann.relative_risk")
     bond = c.data.value("evidence.bond.ips_share") / c.data.value("evidence.bond.control_share")
     return Recomputed(rr, Unit.RATIO,

@@ -207,7 +207,8 @@ class Assumption:
     meaning: str
     value: float
     unit: str
-    source: str  # the source's label, "antagelse", or "lokalt tal" when overridden
+    origin: str  # "local" (overridden), "assumption" (the package's own), or "source"
+    source: str  # the title of the figure's source
 
 
 def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
@@ -219,13 +220,13 @@ def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
         value = (getattr(scenario.prices, name.removeprefix("prices."))
                  if name.startswith("prices.") else getattr(scenario, name))
         if value != figure.number:
-            source = "lokalt tal"
+            origin = "local"
         elif figure.status in (Status.ASSUMPTION, Status.UNCONFIRMED):
-            source = "antagelse"
+            origin = "assumption"
         else:
-            source = data.source_of(figure_id).title
+            origin = "source"
         rows.append(Assumption(name, figure_id, figure.meaning, float(value), figure.unit,
-                               source))
+                               origin, data.source_of(figure_id).title))
     return tuple(rows)
 
 
@@ -233,8 +234,7 @@ def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
 class Sensitivity:
     """The net present value when one input moves down and up, the others held."""
 
-    parameter: str
-    label: str  # Danish, for the tornado chart
+    parameter: str  # the scenario input moved ("prices": all three prices by a factor)
     low_setting: float
     high_setting: float
     low_npv: float
@@ -246,24 +246,21 @@ def sensitivity(scenario: Scenario) -> tuple[Sensitivity, ...]:
     """Effect and net cost +/- 50 %, prices +/- 25 %, effect duration 1 year to double."""
     base = run(scenario).net_present_value
     duration = scenario.effect_duration_years
-    cases: list[tuple[str, str, Any, Any, dict[str, Any], dict[str, Any]]] = [
-        ("effect_pp", "Effekt (procentpoint)", scenario.effect_pp * 0.5,
-         scenario.effect_pp * 1.5, {}, {}),
-        ("prices", "Priser pr. borger i job (faktor)", 0.75, 1.25,
+    cases: list[tuple[str, Any, Any, dict[str, Any], dict[str, Any]]] = [
+        ("effect_pp", scenario.effect_pp * 0.5, scenario.effect_pp * 1.5, {}, {}),
+        ("prices", 0.75, 1.25,
          {"prices": scenario.prices.scaled(0.75)}, {"prices": scenario.prices.scaled(1.25)}),
-        ("effect_duration_years", "Effektens varighed (år)", 1,
-         min(2 * duration, scenario.horizon_years), {}, {}),
-        ("net_cost_per_participant", "Nettoomkostning pr. deltager (kr.)",
+        ("effect_duration_years", 1, min(2 * duration, scenario.horizon_years), {}, {}),
+        ("net_cost_per_participant",
          scenario.net_cost_per_participant * 0.5, scenario.net_cost_per_participant * 1.5, {}, {}),
     ]
     results = []
-    for name, label, low, high, low_change, high_change in cases:
+    for name, low, high, low_change, high_change in cases:
         low_scenario = scenario.replace(**(low_change or {name: low}))
         high_scenario = scenario.replace(**(high_change or {name: high}))
         results.append(
             Sensitivity(
                 parameter=name,
-                label=label,
                 low_setting=float(low),
                 high_setting=float(high),
                 low_npv=run(low_scenario).net_present_value,

@@ -10,12 +10,19 @@ from typing import Any
 import click
 import yaml
 
+from ipsreport.cli._options import data_dir_option
 from ipsreport.errors import ParameterError
 from ipsreport.paths import reports_dir
-from ipsreport.render._brief import Brief, prepare, read_brief
-from ipsreport.render._execute import DEFAULT_TIMEOUT
-from ipsreport.render._render import ENGINES, choose_engine, render
-from ipsreport.render._write import normalise_formats
+from ipsreport.render import (
+    DEFAULT_TIMEOUT,
+    ENGINES,
+    Brief,
+    choose_engine,
+    normalise_formats,
+    prepare,
+    read_brief,
+    render,
+)
 
 # Options that ``ipsreport batch`` takes the same way.
 to_option = click.option(
@@ -64,6 +71,7 @@ timeout_option = click.option(
     help="auto uses Quarto when it is on PATH, else the built-in renderer.",
 )
 @timeout_option
+@data_dir_option
 def render_command(
     files: tuple[Path, ...],
     to: tuple[str, ...],

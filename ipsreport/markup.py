@@ -1,0 +1,52 @@
+"""Escaping text for the three languages a brief is written in: Markdown, Typst and HTML.
+
+Anything a brief shows that did not come from its own prose (a municipality's name, a label
+from a data file, a parameter, a kernel's output) passes through here on its way into
+Markdown or a template, so that it reads literally and no markup in it can act. One rule per
+language, used by the cell helpers and the renderer alike.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Pandoc lets any ASCII punctuation be escaped with a backslash; escaping all of it is the
+# one rule that cannot miss a construct (emphasis, links, raw HTML, math, shortcodes).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_TYPST_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
+
+
+def one_line(value: object) -> str:
+    """``value`` as text on one line: every run of whitespace a single space."""
+    return " ".join(str(value).split())
+
+
+def markdown_text(value: object) -> str:
+    """Text as inline Pandoc Markdown that reads literally: on one line, every ASCII
+    punctuation mark escaped."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(value))
+
+
+def typst_string_body(text: str) -> str:
+    """``text`` escaped for the inside of a Typst string literal ``"…"``: exactly these
+    characters, control characters included."""
+    out: list[str] = []
+    for char in text:
+        if char in _TYPST_ESCAPES:
+            out.append(_TYPST_ESCAPES[char])
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append(f"\\u{{{ord(char):x}}}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def typst_string(text: str) -> str:
+    """A Typst string literal: code mode shows it as text, so no markup in it can act."""
+    return f'"{typst_string_body(text)}"'
+
+
+def html_text(value: object) -> str:
+    """Text for an HTML element or a quoted attribute value."""
+    return html.escape(str(value), quote=True)

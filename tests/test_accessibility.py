@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 from ipsreport.cli import main
+
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 FIXTURE = Path(__file__).parent / "fixtures" / "accessibility" / "no-alt.qmd"
 

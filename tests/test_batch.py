@@ -25,14 +25,13 @@ from filelock import FileLock
 
 from ipsreport.batch import TableError, read_table, run_batch
 from ipsreport.batch._index import index_html
-from ipsreport.render import Manifest
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._worker import _Worker, start_kernel, warm_imports, warm_up_tools
 from ipsreport.cli import main
 from ipsreport.kernels.forkserver import ForkServer
-from ipsreport.paths import PROJECT_ROOT
-from ipsreport.render import Kernel, execute, prepare, read_brief
 from ipsreport.kernels.provisioner import ForkedKernelProcess
+from ipsreport.paths import PROJECT_ROOT
+from ipsreport.render import Kernel, Manifest, execute, prepare, read_brief
 from ipsreport.render._pandoc import PandocServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
@@ -203,6 +202,7 @@ def _probe_state(kernel: Kernel) -> dict[str, Any]:
     return state
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("forked", [False, True], ids=["started", "forked"])
 def test_a_brief_on_a_reused_kernel_sees_what_a_fresh_kernel_shows(forked: bool) -> None:
     with Kernel() as fresh:
@@ -230,6 +230,7 @@ def test_a_brief_on_a_reused_kernel_sees_what_a_fresh_kernel_shows(forked: bool)
     assert after_dirty == expected  # every field, including a hash of all rcParams
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("brief", sorted((PROJECT_ROOT / "reports").glob("*.qmd")),
                          ids=lambda path: path.stem)
 def test_a_worker_warms_its_tools_up_on_every_brief_and_leaves_nothing(
@@ -258,6 +259,7 @@ def guide_table(tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.render
 def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     tmp_path: Path,
     guide_table: Path,
@@ -323,6 +325,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
+@pytest.mark.render
 def test_failing_rows_are_reported_and_the_others_still_render(tmp_path: Path) -> None:
     out = tmp_path / "out"
     table = FIXTURES / "rows.csv"
@@ -348,6 +351,7 @@ def test_failing_rows_are_reported_and_the_others_still_render(tmp_path: Path) -
     assert result.stdout.strip() == str(out / "index.html")
 
 
+@pytest.mark.render
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -363,6 +367,7 @@ def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [".batch.lock"]
 
 
+@pytest.mark.render
 def test_an_interrupted_batch_leaves_complete_files_and_resumes(tmp_path: Path) -> None:
     table = _write_table(
         tmp_path / "slow.csv",

@@ -21,6 +21,8 @@ from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from tests.conftest import normalise
 
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
+
 BRIEFS = ("claims", "copenhagen-budget", "findings", "guide", "health-economics",
           "minister-letter", "som")
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from ipsreport import sources
-from ipsreport.presentation import claims
 from ipsreport.cli import main
+from ipsreport.presentation import claims
 from tests.conftest import normalise
 
 

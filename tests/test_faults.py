@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from ipsreport.cli import main
 from ipsreport.errors import RenderError
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Document, _files, read_brief, write
+
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 TRUST = Path(__file__).parent / "fixtures" / "trust"
 TINY = TRUST / "tiny.qmd"
@@ -120,14 +121,12 @@ def test_render_fault_is_one_line_and_writes_nothing(
     brief: Path, args: tuple[str, ...], expected: str, tmp_path: Path
 ) -> None:
     folder = _folder_with_previous_outputs(tmp_path / "out")
-    started = time.monotonic()
     result = _render(brief, "--output-dir", folder, *args)
     line = _assert_clean_failure(result.exit_code, result.output, brief, folder)
+    # For the hanging cell (time.sleep(30)), the message is the time limit's: it was
+    # interrupted, or it would have finished, and the render succeeded.
     assert expected in line
     assert str(tmp_path) not in line  # no temporary build paths in the message
-    # A kernel start and at most the time limit: the hanging cell (time.sleep(30)) is
-    # interrupted after 2 s, far from 30.
-    assert time.monotonic() - started < 20
 
 
 # -- the output folder cannot be written ----------------------------------------------------

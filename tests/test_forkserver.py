@@ -17,9 +17,11 @@ from nbclient.util import run_sync
 from ipsreport.batch._worker import start_kernel, warm_imports
 from ipsreport.errors import RenderError
 from ipsreport.kernels.forkserver import ForkServer
+from ipsreport.kernels.provisioner import ForkedKernelProcess
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, convert, execute, prepare, read_brief, write
-from ipsreport.kernels.provisioner import ForkedKernelProcess
+
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 GUIDE = PROJECT_ROOT / "reports" / "guide.qmd"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -82,8 +84,8 @@ def test_a_forked_kernel_is_a_process_of_its_own_with_the_imports_done(
         assert evaluate(kernel, "__import__('os').environ['IPSREPORT_TEST_MARK']") == "'sendt med'"
         assert evaluate(kernel, "__import__('os').getcwd()") == repr(str(PROJECT_ROOT))
         # what the server imported is there before anything runs
-        imported = evaluate(kernel, "sorted(m for m in ('scipy.stats', 'pandas', 'ipsreport.analyses.som')"
-                                    " if m in __import__('sys').modules)")
+        imported = evaluate(kernel, "sorted(m for m in ('scipy.stats', 'pandas', "
+                                    "'ipsreport.analyses.som') if m in __import__('sys').modules)")
         assert imported == "['ipsreport.analyses.som', 'pandas', 'scipy.stats']"
         assert evaluate(kernel, "__import__('matplotlib').get_backend()") == (
             "'module://matplotlib_inline.backend_inline'"
@@ -145,10 +147,10 @@ def test_a_process_forked_from_the_owner_does_not_keep_the_server_alive() -> Non
         time.sleep(30)
         os._exit(0)
     try:
-        started = time.monotonic()
         server.close()
-        assert time.monotonic() - started < 2  # not close()'s 5 s wait, then a kill
-        assert server._process.returncode == 0  # it ended by itself
+        # 0: it ended by itself on its stdin's end. Had the child kept a copy of that stdin
+        # open, close() would have waited in vain and then killed it (-9).
+        assert server._process.returncode == 0
     finally:
         os.kill(child, 9)
         os.waitpid(child, 0)

@@ -13,6 +13,8 @@ from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV
 from tests.test_briefs import html_text, pdf_text
 
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
+
 
 def hostile_code(marker: Path) -> str:
     """A value that would run if it were pasted into the notebook as code."""

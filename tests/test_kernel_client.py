@@ -9,8 +9,10 @@ import pytest
 import zmq
 from nbclient.util import run_sync
 
-from ipsreport.render import Kernel
 from ipsreport.kernels.client import ReadyKernelClient, _message
+from ipsreport.render import Kernel
+
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 
 def test_kernels_use_the_ready_client_and_it_is_ready_again_at_once() -> None:

@@ -6,8 +6,8 @@ import pytest
 
 from ipsreport import sources
 from ipsreport.analyses import budget, health_economics, practice, som
-from ipsreport.presentation import labels
 from ipsreport.errors import ParameterError
+from ipsreport.presentation import labels
 
 
 @pytest.fixture(scope="module")

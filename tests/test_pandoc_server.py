@@ -19,6 +19,8 @@ from ipsreport.paths import templates_dir
 from ipsreport.render._pandoc import PandocOutput, PandocServer
 from ipsreport.render._tools import CROSSREF_FILTER, pandoc_path
 
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
+
 # A table and a figure, each cited: the cross-reference filter numbers both.
 BODY = """\
 Se @tbl-tal og @fig-prik.

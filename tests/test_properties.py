@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from ipsreport import sources
 from ipsreport.analyses import budget, health_economics, practice, som
-from ipsreport.presentation import danish
 from ipsreport.errors import ParameterError
+from ipsreport.presentation import danish
 
 DATA = sources.load()
 PROFILE = settings(max_examples=60, deadline=None,

@@ -22,7 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from ipsreport.cli import main
+from ipsreport.cli.render import parse_param_item
 from ipsreport.errors import ParameterError, RenderError
+from ipsreport.markup import markdown_text
 from ipsreport.render import (
     Document,
     Kernel,
@@ -35,13 +37,11 @@ from ipsreport.render import (
     render,
     write,
 )
-from ipsreport.markup import markdown_text
 from ipsreport.render._convert import fenced
 from ipsreport.render._output import slugify
 from ipsreport.render._params import Parameter, coerce
 from ipsreport.render._qmd import cell_line, cell_options, parse_qmd
 from ipsreport.render._write import pandoc_metadata
-from ipsreport.cli.render import parse_param_item
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 KOMMUNE = FIXTURES / "kommune.qmd"
@@ -116,6 +116,7 @@ def five_outputs(kernel: Kernel, out: Path, default_outputs: list[Output]) -> li
 # -- the default render ---------------------------------------------------------------------
 
 
+@pytest.mark.render
 def test_default_render_writes_html_and_pdf(default_outputs: list[Output], out: Path) -> None:
     assert [(o.format, o.path.name) for o in default_outputs] == [
         ("html", "kommune.html"),
@@ -125,6 +126,7 @@ def test_default_render_writes_html_and_pdf(default_outputs: list[Output], out: 
         assert output.sha256 == hashlib.sha256(output.path.read_bytes()).hexdigest()
 
 
+@pytest.mark.render
 def test_html_is_danish_and_has_the_computed_values(default_outputs: list[Output]) -> None:
     html = default_outputs[0].path.read_text(encoding="utf-8")
     assert '<html lang="da">' in html
@@ -137,6 +139,7 @@ def test_html_is_danish_and_has_the_computed_values(default_outputs: list[Output
     assert "<link" not in html
 
 
+@pytest.mark.render
 def test_inline_text_results_cannot_inject_markup(default_outputs: list[Output]) -> None:
     text = _html_text(default_outputs[0].path)
     assert "3*4*5 [link](http://x) &lt;b&gt;fed&lt;/b&gt; @fig-plot." in text
@@ -144,6 +147,7 @@ def test_inline_text_results_cannot_inject_markup(default_outputs: list[Output])
     assert "<em>4</em>" not in text
 
 
+@pytest.mark.render
 def test_figures_and_tables_are_numbered_in_danish(default_outputs: list[Output]) -> None:
     html = _html_text(default_outputs[0].path)
     assert "<figcaption>Figur 1: Deltagere pr. kommune</figcaption>" in html
@@ -160,11 +164,13 @@ def test_figures_and_tables_are_numbered_in_danish(default_outputs: list[Output]
     assert "Tabel 2: Samme tabel fra pandas som HTML" in pdf
 
 
+@pytest.mark.render
 def test_figure_alt_text(default_outputs: list[Output]) -> None:
     html = _html_text(default_outputs[0].path)
     assert 'alt="Søjlediagram over deltagere pr. kommune"' in html
 
 
+@pytest.mark.render
 def test_cell_options_echo_include_output(default_outputs: list[Output]) -> None:
     html = _html_text(default_outputs[0].path)
     assert "SKJULT-INCLUDE" not in html  # include: false
@@ -175,6 +181,7 @@ def test_cell_options_echo_include_output(default_outputs: list[Output]) -> None
     assert "<pre><code>stdout med `backticks` og *stjerner*</code></pre>" in html
 
 
+@pytest.mark.render
 def test_pdf_has_the_values_page_numbers_and_embedded_fonts(
     default_outputs: list[Output],
 ) -> None:
@@ -196,10 +203,12 @@ def test_pdf_has_the_values_page_numbers_and_embedded_fonts(
     assert any("IBMPlexSans" in name for name in fonts)
 
 
+@pytest.mark.render
 def test_kernel_sees_the_data_dir(default_outputs: list[Output], data_dir: Path) -> None:
     assert f"Datamappe: {data_dir}" in _html_text(default_outputs[0].path).replace("\\", "")
 
 
+@pytest.mark.render
 def test_same_inputs_give_the_same_bytes(document: Document, tmp_path: Path) -> None:
     first = write(document, tmp_path / "a", manifest=False)
     second = write(document, tmp_path / "b", manifest=False)
@@ -209,6 +218,7 @@ def test_same_inputs_give_the_same_bytes(document: Document, tmp_path: Path) -> 
 # -- parameters -----------------------------------------------------------------------------
 
 
+@pytest.mark.render
 def test_parameter_changes_output_name_and_values(five_outputs: list[Output]) -> None:
     assert [o.path.name for o in five_outputs] == ["kommune-n-5.html", "kommune-n-5.pdf"]
     assert five_outputs[0].params == {"n": 5}
@@ -216,6 +226,7 @@ def test_parameter_changes_output_name_and_values(five_outputs: list[Output]) ->
     assert "I Odense er der 5 deltagere og i alt 5000 kroner." in _pdf_text(five_outputs[1].path)
 
 
+@pytest.mark.render
 def test_manifest_merges_entries_with_params_and_hashes(
     five_outputs: list[Output], out: Path
 ) -> None:
@@ -235,6 +246,7 @@ def test_manifest_merges_entries_with_params_and_hashes(
     assert {"ipsreport_version", "data_sha256", "report_sha256"} <= set(entry)
 
 
+@pytest.mark.render
 def test_failing_cell_on_a_warm_kernel(kernel: Kernel, five_outputs: list[Output]) -> None:
     with pytest.raises(RenderError) as raised:
         render(FAILS, output_dir=Path("/nonexistent-never-written"), kernel=kernel)
@@ -245,6 +257,7 @@ def test_failing_cell_on_a_warm_kernel(kernel: Kernel, five_outputs: list[Output
     assert "\n" not in message
 
 
+@pytest.mark.render
 def test_timeout_interrupts_the_cell_and_the_kernel_survives(
     kernel: Kernel, five_outputs: list[Output]
 ) -> None:
@@ -284,6 +297,7 @@ def test_cli_params_file_with_wrong_type_exits_2(tmp_path: Path) -> None:
     assert "parameter 'name' got 461, but it takes text" in result.output
 
 
+@pytest.mark.render
 def test_cli_failing_brief_exits_1_without_output(tmp_path: Path) -> None:
     result = _cli(str(FAILS), "--output-dir", str(tmp_path), "--to", "pdf,html")
     assert result.exit_code == 1
@@ -320,6 +334,7 @@ def test_cli_rejects_unknown_format() -> None:
     assert "unknown format 'docx'" in result.output
 
 
+@pytest.mark.render
 def test_a_command_leaves_python_no_garbage_collection_at_exit() -> None:
     """Python's last collection would walk every object the command imported (0.14 s after
     a render); the command freezes them first. The handler registered here, before the

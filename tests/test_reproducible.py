@@ -33,6 +33,8 @@ from ipsreport.render._write import pandoc_metadata
 matplotlib.use("agg")
 import matplotlib.pyplot as plt
 
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
+
 FINDINGS = PROJECT_ROOT / "reports" / "findings.qmd"
 TINY = Path(__file__).parent / "fixtures" / "trust" / "tiny.qmd"
 EPOCH = 1_700_000_000  # 2023-11-14 22:13:20 UTC

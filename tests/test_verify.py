@@ -17,11 +17,13 @@ import pytest
 import typst
 from click.testing import CliRunner
 
-from ipsreport.render import _provenance as provenance
 from ipsreport.cli import main
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Output, render
+from ipsreport.render import _provenance as provenance
 from ipsreport.render._verify import html_record, pdf_record, read_record
+
+pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 TINY = Path(__file__).parent / "fixtures" / "trust" / "tiny.qmd"
 HOSTILE = 'Ring "Ø" \\ #fed $x$ <script>alert(1)</script>\nny linje, ipsreport-brief=x'
@@ -110,7 +112,7 @@ def test_data_dir_option(outputs: dict[str, Path], tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("function", "value", "named"),
     [
-        ("brief_digest", lambda *args, **kwargs: "0" * 64, "brief"),
+        ("brief_digest", lambda *_args, **_kwargs: "0" * 64, "brief"),
         ("code_digest", lambda: "0" * 64, "code"),
         ("templates_digest", lambda: "0" * 64, "templates"),
         ("tool_versions", lambda: {"ipsreport": "0.1.0", "pandoc": "9.9", "typst": "0.1"}, "tools"),

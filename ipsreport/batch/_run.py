@@ -105,7 +105,7 @@ def start_method(*, fresh_process: bool = False) -> str:
 
     ``fresh_process`` (the command line, which holds no kernel, socket or thread of its
     own when the workers start): a fork of this process, which starts with the imports
-    done (1.2 s faster for ten documents). Otherwise a fork server, a fresh process that
+    done. Otherwise a fork server, a fresh process that
     imports the renderer once and which the workers are forked from: forking a process
     that runs a kernel client or a test runner's channel copies their sockets and locks in
     whatever state they are in, and that hangs (it did, under pytest-xdist).

@@ -190,9 +190,9 @@ def warm_up_tools(worker: _Worker) -> None:
     """Render a one-line document with the brief's templates, to nowhere.
 
     Pandoc's first conversion compiles the templates and runs its first major garbage
-    collection, and Typst's first compilation loads the fonts: together 0.08 s more than a
-    later document. A worker whose kernel comes from the fork server has that time to
-    spare, waiting for the server's imports, so its first document does not pay it.
+    collection, and Typst's first compilation loads the fonts, which makes a worker's first
+    document dearer than the next. A worker whose kernel comes from the fork server has
+    time to spare, waiting for the server's imports, so its first document does not pay.
     """
     document = Document(brief=worker.brief, params={}, markdown="Varm op.\n")
     with tempfile.TemporaryDirectory(prefix="ipsreport-warm-up-") as folder:

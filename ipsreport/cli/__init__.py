@@ -6,12 +6,12 @@ Subcommands are imported only when called (click's lazy-loading pattern), so
 ``ipsreport batch`` does not pay for scipy and ``ipsreport verify`` not for Jupyter.
 
 ``ipsreport batch`` starts its kernel fork server (:mod:`ipsreport.kernels.forkserver`)
-before its module is even imported: the server's imports (two seconds) then run on the
-other core while this process imports the renderer and plans the batch.
+before its module is even imported: the server's imports then run on the other core while
+this process imports the renderer and plans the batch.
 
 At exit, Python would walk every object the command imported once more, looking for
-garbage (0.14 s after a render); the objects are frozen instead (``gc.freeze``), and the
-operating system frees the memory.
+garbage; the objects are frozen instead (``gc.freeze``), and the operating system frees
+the memory.
 """
 
 from __future__ import annotations

@@ -1,22 +1,21 @@
 """A Jupyter kernel client that is ready when the kernel is, not 0.2 s later.
 
 jupyter_client's ``wait_for_ready`` ends by reading IOPub until it has been silent for
-0.2 s, so every kernel start waits 0.2 s for nothing (a third of a kernel's start). This
+0.2 s, so every kernel start waits 0.2 s for nothing. This
 client is ready when one ``kernel_info`` request has both its reply on the shell channel
 and its ``idle`` status on IOPub: both channels then work, and the kernel has published
 all it will for that request (the Jupyter protocol ends every request's messages with
 that status). IOPub drops what the kernel published before the client had subscribed
 (ZeroMQ's "slow joiner": the client's sockets keep trying to connect until the kernel
 listens), so a status that does not come within 0.05 s means asking again, as
-jupyter_client does after 0.2 s; a kernel_info request costs the kernel a millisecond.
+jupyter_client does after 0.2 s; a kernel_info request costs the kernel next to nothing.
 Older messages need no draining: nbclient reads only the messages of its own requests.
 
 The client's sockets also retry a connection every 10 ms instead of ZeroMQ's 100 ms. The
 client connects as soon as the kernel's process exists, before the kernel has bound its
-sockets (a fresh kernel binds half a second later, after its imports; a forked one 50 ms
-later), so the first attempt fails, and with the default the kernel then waits up to
-0.1 s for its client (60 ms on average here). A failed attempt on a local socket costs
-microseconds.
+sockets (a fresh kernel binds them after its imports, a forked one soon after the fork),
+so the first attempt fails, and with the default the kernel then waits up to 0.1 s for its
+client. A failed attempt on a local socket costs microseconds (docs/performance.md).
 """
 
 from __future__ import annotations

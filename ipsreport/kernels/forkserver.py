@@ -1,8 +1,8 @@
 """A fork server for Jupyter kernels: Python's imports paid once, not once per kernel.
 
 A batch keeps one warm kernel per worker. Started the usual way, each kernel starts Python,
-imports ipykernel (about 0.5 s here) and then the brief's libraries (pandas, matplotlib,
-scipy, ipsreport: about 1.4 s), on every worker at once. The fork server does those imports
+imports ipykernel and then the brief's libraries (pandas, matplotlib, scipy, ipsreport),
+on every worker at once: most of a kernel's start. The fork server does those imports
 once, in a process of its own that ``ipsreport batch`` starts before anything else, and
 then forks a kernel for each worker that asks: a copy of the warm process, ready in a
 fraction of a second, sharing the imported modules' memory copy-on-write.
@@ -391,8 +391,8 @@ def main(argv: Sequence[str]) -> int:
     server = _Server(int(argv[1]))
     # Python's recipe for a process that forks without exec (see gc.freeze): no garbage
     # collection here, where the imports make millions of objects and no garbage (the
-    # collector's passes over them took a quarter of the import time), the objects frozen
-    # before a fork, and collection back on in each kernel.
+    # collector's passes over them cost a good part of the import time), the objects
+    # frozen before a fork, and collection back on in each kernel.
     gc.disable()
     _import_all(KERNEL_IMPORTS)
     if server.prepare():
@@ -403,6 +403,6 @@ def main(argv: Sequence[str]) -> int:
 if __name__ == "__main__":
     status = main(sys.argv)
     # Its kernels are reaped and its sockets closed: tearing down what it imported would
-    # only keep the batch waiting (60 ms here).
+    # only keep the batch waiting.
     sys.stderr.flush()
     os._exit(status)

@@ -1,10 +1,10 @@
 """Pandoc as a server: one ``pandoc lua`` process converts one document after another.
 
-Pandoc costs more to start than to convert a brief. Two ``pandoc`` runs (HTML, then Typst)
-of the municipal guide cost 0.12 s of CPU here, mostly the runtime's start and a first
-major garbage collection in each; a warm process reads the guide's markdown once and
-writes both formats in 0.04 s. So a batch worker keeps one :class:`PandocServer` for all
-its documents, and a single render starts one and stops it when done.
+Pandoc costs more to start than to convert a brief: two ``pandoc`` runs (HTML, then Typst)
+spend most of their time on the runtime's start and a first major garbage collection each,
+while a warm process reads the markdown once and writes both formats (docs/performance.md
+has the figures). So a batch worker keeps one :class:`PandocServer` for all its documents,
+and a single render starts one and stops it when done.
 
 The server (``pandoc_server.lua``) does what the command line ``pandoc BODY --to FORMAT
 --template T --metadata-file M --defaults VARIABLES --lua-filter crossref.lua`` does, with

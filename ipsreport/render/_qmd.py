@@ -116,8 +116,8 @@ def cell_options(cell: NotebookNode) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1024)
 def _parse_options(text: str) -> dict[str, Any]:
-    """Options YAML, parsed once: a batch reads the same cells for every document (about
-    5 ms of YAML per guide here). Callers get a deep copy, so the cached value never changes."""
+    """Options YAML, parsed once: a batch reads the same cells for every document. Callers
+    get a deep copy, so the cached value never changes."""
     try:
         options = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -30,11 +30,11 @@ def pandoc_path() -> str:
 
 
 # Pandoc's Haskell runtime starts with a 64 MB heap (pypandoc-binary's build sets -H64m),
-# and touching it costs more than converting a brief: a small heap and an 8 MB allocation
-# area took a third off each `pandoc` run (typst 88 -> 57 ms, html 95 -> 75 ms here). -O64m
-# lets the old generation grow before a major collection (Pandoc keeps a few MB live, yet
-# each major collection costs it 10-20 ms, the first one most). For the Pandoc server
-# (_pandoc.py). Used only where the runtime accepts them.
+# and touching it costs more than converting a brief, so a small heap and an 8 MB
+# allocation area make each conversion cheaper. -O64m lets the old generation grow before a
+# major collection (Pandoc keeps a few MB live, and each major collection is costly). For
+# the Pandoc server (_pandoc.py); used only where the runtime accepts them. The figures are
+# in docs/performance.md.
 _RTS_OPTIONS = ("+RTS", "-H1m", "-A8m", "-O64m", "-RTS")
 
 

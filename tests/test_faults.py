@@ -158,7 +158,7 @@ def _without_root_override() -> list[str] | None:
     return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
-def test_read_only_output_folder(tmp_path: Path) -> None:
+def test_read_only_output_folder_is_refused_before_anything_runs(tmp_path: Path) -> None:
     folder = _folder_with_previous_outputs(tmp_path / "out")
     folder.chmod(0o555)
     try:
@@ -175,10 +175,11 @@ def test_read_only_output_folder(tmp_path: Path) -> None:
             check=False,
             cwd=PROJECT_ROOT,
         )
-        line = _assert_clean_failure(result.returncode, result.stderr, TINY, folder)
-        assert line.endswith(
-            f"could not write to {folder}: Permission denied (nothing was written)"
-        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"ipsreport: --output-dir '{folder}': cannot write to {folder} (permission denied)"
+        ]
+        assert _contents(folder) == PREVIOUS
         assert result.stdout == ""
     finally:
         folder.chmod(0o755)

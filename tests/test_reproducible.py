@@ -128,10 +128,10 @@ def test_source_date_epoch_is_the_pdf_date(
 def test_source_date_epoch_must_be_a_number(
     tiny: Document, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ipsreport.errors import RenderError
+    from ipsreport.errors import IpsreportError
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "i går")
-    with pytest.raises(RenderError, match="SOURCE_DATE_EPOCH must be a whole number"):
+    with pytest.raises(IpsreportError, match="SOURCE_DATE_EPOCH must be a whole number"):
         write(tiny, tmp_path / "out", formats=["pdf"])
     assert not (tmp_path / "out").exists()
 

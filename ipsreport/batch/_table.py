@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from ipsreport.errors import IpsreportError
+from ipsreport.errors import IpsreportError, shown
 from ipsreport.render._output import slugify
 
 NAME_COLUMNS = ("navn", "name")
@@ -68,17 +68,20 @@ class Table:
         return f"{self.display_name}: line {row.line} ({row.label})"
 
     def select(self, only: Iterable[str]) -> tuple[Row, ...]:
-        """The rows that ``--only`` names, in table order; all rows when it names none.
+        """The rows that ``--only`` names, in table order; all rows when it is not given.
 
         Each value (comma-separated values allowed) matches a row's key (``461``), its name
         however it is spelled (``odense``, ``Høje-Taastrup``) or its file name stem
-        (``461-odense``). A value that matches no row is an error: a typo must not quietly
-        render nothing.
+        (``461-odense``). A value that matches no row is an error, and so is an ``--only``
+        that names nothing (``--only ""``): a typo must not quietly render nothing, or all.
         """
+        only = tuple(only)
+        if not only:
+            return self.rows
         wanted = [part.strip() for value in only for part in str(value).split(",")]
         wanted = [value for value in wanted if value]
         if not wanted:
-            return self.rows
+            raise TableError(f"--only {shown(','.join(map(str, only)))}: names no row")
         chosen: set[int] = set()
         unknown: list[str] = []
         for value in wanted:
@@ -96,7 +99,7 @@ class Table:
             by = self.key_column + (f" or {self.name_column}" if self.name_column else "")
             raise TableError(
                 f"--only: no row of {self.display_name} has {by} "
-                + ", ".join(repr(value) for value in unknown)
+                + ", ".join(shown(value) for value in unknown)
             )
         return tuple(row for index, row in enumerate(self.rows) if index in chosen)
 

@@ -26,7 +26,7 @@ import click
 
 from ipsreport import __version__
 from ipsreport.cli._options import FORK_SERVER_KEY
-from ipsreport.errors import IpsreportError
+from ipsreport.errors import IpsreportError, shown
 from ipsreport.kernels.forkserver import ForkServer
 
 # Registered before any command's module is imported, so it runs after their exit handlers
@@ -77,6 +77,10 @@ class _Group(click.Group):
             for line in str(error).splitlines():
                 click.echo(f"ipsreport: {line}", err=True)
             sys.exit(error.exit_status)
+        except click.UsageError as error:
+            # A command's own option or argument that click refuses: one line, as ours.
+            click.echo(f"ipsreport: {shown(error.format_message(), 300, quote=False)}", err=True)
+            sys.exit(error.exit_code)
 
 
 @click.group(cls=_Group)

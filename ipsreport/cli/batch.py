@@ -8,10 +8,16 @@ from pathlib import Path
 import click
 
 from ipsreport.batch import default_jobs, run_batch
-from ipsreport.cli._options import FORK_SERVER_KEY, data_dir_option
-from ipsreport.cli.render import timeout_option, to_option
+from ipsreport.cli._options import (
+    FORK_SERVER_KEY,
+    data_dir_option,
+    output_dir_option,
+    timeout_option,
+    to_option,
+)
+from ipsreport.cli.render import preflight
 from ipsreport.errors import RenderError
-from ipsreport.render import normalise_formats
+from ipsreport.render import DEFAULT_TIMEOUT, normalise_formats
 
 EXIT_INTERRUPTED = 130
 
@@ -26,11 +32,7 @@ EXIT_INTERRUPTED = 130
     "are its parameters (an empty cell: the brief's default).",
 )
 @to_option
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write (default: _output/batch/<brief>, e.g. _output/batch/guide).",
-)
+@output_dir_option("Where to write (default: _output/batch/<brief>, e.g. _output/batch/guide).")
 @click.option(
     "-j",
     "--jobs",
@@ -46,7 +48,7 @@ EXIT_INTERRUPTED = 130
     help="Render only these rows: keys of the first column, names or file names, "
     "comma-separated or repeated (e.g. --only 101,461 or --only odense).",
 )
-@timeout_option
+@timeout_option(DEFAULT_TIMEOUT)
 @data_dir_option
 def batch_command(
     report: Path,
@@ -63,6 +65,7 @@ def batch_command(
     recorded in the folder's manifest.json) are reused; index.html links them all.
     """
     formats = normalise_formats(to)
+    preflight()
     try:
         result = run_batch(
             report, table, formats=formats, output_dir=output_dir, jobs=jobs, only=only,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
-from ipsreport.cli._options import data_dir_option
-from ipsreport.errors import ParameterError
+from ipsreport import sources, yamltext
+from ipsreport.cli._options import data_dir_option, output_dir_option, timeout_option, to_option
+from ipsreport.errors import ParameterError, shown
 from ipsreport.paths import reports_dir
 from ipsreport.render import (
     DEFAULT_TIMEOUT,
@@ -22,23 +22,19 @@ from ipsreport.render import (
     prepare,
     read_brief,
     render,
+    source_date,
 )
+from ipsreport.yamltext import MAX_CHARACTERS
 
-# Options that ``ipsreport batch`` takes the same way.
-to_option = click.option(
-    "--to",
-    "to",
-    multiple=True,
-    metavar="FORMAT",
-    help="html, typst or pdf (typst = pdf); repeat or comma-separate. Default: both.",
-)
-timeout_option = click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    help="Seconds each cell may run.",
-)
+
+def preflight(engine: str = "builtin") -> str:
+    """What a render depends on besides its options, checked before anything runs: the
+    engine (Quarto on PATH when asked for), ``SOURCE_DATE_EPOCH``, and the data folder in
+    force (a folder whose files load). Returns the engine to use."""
+    chosen = choose_engine(engine)
+    source_date()
+    sources.load()
+    return chosen
 
 
 @click.command("render")
@@ -50,7 +46,7 @@ timeout_option = click.option(
     "param_items",
     multiple=True,
     metavar="NAME:VALUE",
-    help="Set a parameter; VALUE is read as a YAML scalar. Repeatable.",
+    help="Set a parameter; VALUE is typed by the brief's declaration. Repeatable.",
 )
 @click.option(
     "--execute-params",
@@ -58,11 +54,7 @@ timeout_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML file of parameter values (-P wins over it).",
 )
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write (default: the project's output-dir, _output).",
-)
+@output_dir_option("Where to write (default: the project's output-dir, _output).")
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -70,7 +62,7 @@ timeout_option = click.option(
     show_default=True,
     help="auto uses Quarto when it is on PATH, else the built-in renderer.",
 )
-@timeout_option
+@timeout_option(DEFAULT_TIMEOUT)
 @data_dir_option
 def render_command(
     files: tuple[Path, ...],
@@ -84,7 +76,8 @@ def render_command(
     """Render briefs (default: every reports/*.qmd not starting with _) to HTML and PDF."""
     _log_warnings_to_stderr()
     formats = normalise_formats(to)
-    params = {**_read_params_file(params_file), **_parse_param_items(param_items)}
+    chosen = preflight(engine)
+    params = {**read_params_file(params_file), **_parse_param_items(param_items)}
     paths = list(files) or sorted(
         path for path in reports_dir().glob("*.qmd") if not path.name.startswith("_")
     )
@@ -95,7 +88,6 @@ def render_command(
     briefs: list[Brief] = [read_brief(path) for path in paths]
     for brief in briefs:
         prepare(brief, params)
-    chosen = choose_engine(engine)
     for brief in briefs:
         outputs = render(
             brief,
@@ -110,10 +102,11 @@ def render_command(
 
 
 def parse_param_item(item: str) -> tuple[str, str]:
-    """``name:value`` as Quarto's ``-P`` takes it (the value stays text until validation)."""
+    """``name:value`` as Quarto's ``-P`` takes it. The value stays the text given: its type
+    comes from the brief's declaration (``validation.from_text``), never from YAML."""
     name, separator, value = item.partition(":")
     if not separator or not name.strip():
-        raise ParameterError(f"-P {item!r}: expected NAME:VALUE")
+        raise ParameterError(f"-P {shown(item)}: expected NAME:VALUE")
     return name.strip(), value
 
 
@@ -121,17 +114,36 @@ def _parse_param_items(items: tuple[str, ...]) -> dict[str, Any]:
     return dict(parse_param_item(item) for item in items)
 
 
-def _read_params_file(path: Path | None) -> Mapping[str, Any]:
+def read_params_file(path: Path | None) -> Mapping[str, str]:
+    """A parameters file (``--execute-params``): a YAML mapping of name: value, every value
+    read as the text it is (its type comes from the brief's declaration)."""
     if path is None:
         return {}
+    where = f"--execute-params {shown(str(path), 200, quote=False)}"
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        message = " ".join(str(error).split())
-        raise ParameterError(f"{path}: cannot read parameters: {message}") from None
+        with path.open("rb") as stream:
+            data = stream.read(MAX_CHARACTERS + 1)
+        text = data.decode("utf-8-sig")
+        loaded = yamltext.load(text, typed=False)
+    except OSError as error:
+        raise ParameterError(f"{where}: cannot read it: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ParameterError(f"{where}: not UTF-8 text (byte {error.start})") from None
+    except yamltext.YamlError as error:
+        raise ParameterError(f"{where}: not a parameters file: {error}") from None
+    if loaded in (None, ""):
+        return {}
     if not isinstance(loaded, dict):
-        raise ParameterError(f"{path}: parameters must be a YAML mapping of name: value")
-    return {str(key): value for key, value in loaded.items()}
+        raise ParameterError(f"{where}: expected a mapping of name: value")
+    values: dict[str, str] = {}
+    for name, value in loaded.items():
+        if not isinstance(value, str):
+            raise ParameterError(
+                f"{where}: parameter {shown(name)}: a {type(value).__name__} is not a value "
+                "(give one text, number, true/false or date)"
+            )
+        values[str(name)] = value
+    return values
 
 
 def _log_warnings_to_stderr() -> None:

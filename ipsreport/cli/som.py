@@ -5,25 +5,43 @@ from __future__ import annotations
 import json
 
 import click
-import yaml
 from tabulate import tabulate
 
 from ipsreport import sources
 from ipsreport.analyses import som
 from ipsreport.cli._options import data_dir_option
-from ipsreport.errors import ParameterError
+from ipsreport.errors import ParameterError, shown
 from ipsreport.presentation import danish
+from ipsreport.validation import field_type, from_text, kind_of
+
+
+def _inputs() -> list[str]:
+    """The scenario's inputs that --set can change, prices by sector (``prices.kommune``)."""
+    names = [name for name in som.Scenario.model_fields if name != "prices"]
+    return names + [f"prices.{sector}" for sector in som.Prices.model_fields]
 
 
 def _assignments(values: tuple[str, ...]) -> dict[str, object]:
-    """``name=value`` pairs; values parsed as YAML scalars (``5``, ``3.5``, ``kommune``)."""
+    """``name=value`` pairs, each value typed by the scenario's field (``validation.from_text``:
+    ``80``, ``3.5``, ``1e5``, ``kommune``; never read as YAML)."""
     parsed: dict[str, object] = {}
     prices: dict[str, object] = {}
     for item in values:
         name, sep, raw = item.partition("=")
+        name = name.strip()
         if not sep or not name:
-            raise ParameterError(f"--set {item!r}: expected NAME=VALUE")
-        value = yaml.safe_load(raw)
+            raise ParameterError(f"--set {shown(item)}: expected NAME=VALUE")
+        if name not in _inputs():
+            inputs = ", ".join(_inputs())
+            raise ParameterError(f"--set {shown(name)}: not an input of the scenario ({inputs})")
+        try:
+            value = from_text(field_type(som.Scenario, name), raw)
+        except ValueError as reason:
+            kind = kind_of(field_type(som.Scenario, name))
+            why = f" ({reason})" if str(reason) else ""
+            raise ParameterError(
+                f"--set {name}: {shown(raw)} is not allowed: it takes {kind}{why}"
+            ) from None
         if name.startswith("prices."):
             prices[name.removeprefix("prices.")] = value
         else:

@@ -26,7 +26,7 @@ from ipsreport.render._output import Output, output_stem, slugify
 from ipsreport.render._params import Parameter
 from ipsreport.render._render import ENGINES, choose_engine, render
 from ipsreport.render._verify import Verdict, verify
-from ipsreport.render._write import FORMATS, normalise_formats, write
+from ipsreport.render._write import FORMATS, normalise_formats, source_date, write
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -51,6 +51,7 @@ __all__ = [
     "read_brief",
     "render",
     "slugify",
+    "source_date",
     "verify",
     "write",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 from nbformat import NotebookNode
 from pydantic import BaseModel
 
-from ipsreport.errors import ParameterError, RenderError
+from ipsreport.errors import BriefError, ParameterError, shown
 from ipsreport.render._params import Parameter, declared_parameters, parameterize, validate
 from ipsreport.render._project import (
     Project,
@@ -46,6 +46,9 @@ class Brief:
     notebook: NotebookNode = field(repr=False)
     options: Mapping[str, Any] = field(repr=False)
     parameters: Mapping[str, Parameter]
+    # The pydantic model the front matter names (``ipsreport-parameters:
+    # package.module:Class``), or None when it names none.
+    parameter_model: type[BaseModel] | None = None
 
     @property
     def stem(self) -> str:
@@ -78,13 +81,6 @@ class Brief:
         options = merge(self.options, format_options(self.options, fmt))
         return document_metadata(options)
 
-    @property
-    def parameter_model(self) -> type[BaseModel] | None:
-        """The pydantic model the front matter names (``ipsreport-parameters:
-        package.module:Class``), imported on first use; None when it names none."""
-        spec = self.options.get(PARAMETER_MODEL_KEY)
-        return None if spec is None else load_model(str(spec), where=self.display_name)
-
     def format_option(self, fmt: str, key: str, default: Any = None) -> Any:
         """One option of a format, the brief's own ``format:`` block winning."""
         options = merge(self.options, format_options(self.options, fmt))
@@ -108,20 +104,24 @@ def read_brief(path: Path | str, *, project: Project | None = None) -> Brief:
     front: Mapping[str, Any] = notebook.metadata.get("quarto", {})
     options = merge(_project_options(project), front)
     name = _display_name(path, project)
+    spec = options.get(PARAMETER_MODEL_KEY)
+    model = None if spec is None else load_model(str(spec), where=name)
     return Brief(
         path=path,
         project=project,
         notebook=notebook,
         options=options,
-        parameters=declared_parameters(notebook, name=name),
+        parameters=declared_parameters(notebook, name=name, model=model),
+        parameter_model=model,
     )
 
 
 def prepare(brief: Brief, params: Mapping[str, Any] | None = None) -> PreparedNotebook:
     """Validate ``params`` against the brief's declarations and inject them (papermill).
 
-    Raises :class:`~ipsreport.errors.ParameterError` for an unknown parameter or a value of
-    the wrong type; command-line strings are converted to the type of the default.
+    Raises :class:`~ipsreport.errors.ParameterError` for an unknown parameter or a value
+    that is not of its declared type (text is read by ``validation.from_text``'s rule) or
+    that the brief's model refuses.
     """
     checked = validate(params or {}, brief.parameters, brief=brief.display_name)
     _validate_with_model(brief, checked)
@@ -147,14 +147,14 @@ def load_model(spec: str, *, where: str) -> type[BaseModel]:
     """The pydantic model that ``spec`` (``package.module:Class``) names."""
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name or not attribute:
-        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {spec!r} is not 'module:Class'")
+        raise BriefError(f"{where}: {PARAMETER_MODEL_KEY}: {shown(spec)} is not 'module:Class'")
     try:
         model = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
-        problem = f"cannot import {spec!r}: {error}"
-        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {problem}") from None
+        problem = f"cannot import {shown(spec)}: {shown(str(error), 200, quote=False)}"
+        raise BriefError(f"{where}: {PARAMETER_MODEL_KEY}: {problem}") from None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise RenderError(f"{where}: {PARAMETER_MODEL_KEY}: {spec!r} is not a pydantic model")
+        raise BriefError(f"{where}: {PARAMETER_MODEL_KEY}: {shown(spec)} is not a pydantic model")
     return model
 
 

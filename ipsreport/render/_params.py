@@ -1,25 +1,27 @@
 """A brief's parameters: what it declares, checking what it is given, injecting them.
 
 A brief declares its parameters the papermill way, as plain assignments in the cell tagged
-``parameters``; their defaults give the allowed types. Given values are checked against
-those declarations before anything runs, and then injected by papermill, whose translator
-turns each value into a Python literal (never code) in a new cell after the defaults.
+``parameters``. Each one's type is the one its brief's parameter model declares for it (or,
+in a brief without a model, the type of its default). Given values are typed by that
+declaration (:func:`ipsreport.validation.from_text`: text is never read as YAML) before
+anything runs, and then injected by papermill, whose translator turns each value into a
+Python literal (never code) in a new cell after the defaults.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from nbformat import NotebookNode
 from papermill.parameterize import parameterize_notebook
+from pydantic import BaseModel
 
-from ipsreport.errors import ParameterError, RenderError
+from ipsreport.errors import BriefError, ParameterError, shown
+from ipsreport.validation import field_type, from_text, kind_of
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -27,28 +29,17 @@ INJECTED_TAG = "injected-parameters"
 
 @dataclass(frozen=True)
 class Parameter:
-    """One declared parameter: its name and default (whose type is the allowed type)."""
+    """One declared parameter: its name, its default, and the type it takes (from the
+    brief's parameter model, else from the default; ``Any`` for a default of None)."""
 
     name: str
     default: Any
-    literal: bool = True  # False when the default is an expression we cannot evaluate
+    annotation: Any = Any
 
     @property
     def kind(self) -> str:
         """The allowed type, in words a user understands."""
-        if not self.literal or self.default is None:
-            return "any value"
-        return _KIND_NAMES.get(type(self.default), type(self.default).__name__)
-
-
-_KIND_NAMES: dict[type, str] = {
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    str: "text",
-    list: "a list",
-    dict: "a mapping",
-}
+        return kind_of(self.annotation)
 
 
 def parameters_cell(nb: NotebookNode) -> NotebookNode | None:
@@ -60,16 +51,19 @@ def parameters_cell(nb: NotebookNode) -> NotebookNode | None:
     return None
 
 
-def declared_parameters(nb: NotebookNode, *, name: str = "<brief>") -> dict[str, Parameter]:
-    """The parameters a notebook declares, by name, in the order they are assigned."""
+def declared_parameters(
+    nb: NotebookNode, *, name: str = "<brief>", model: type[BaseModel] | None = None
+) -> dict[str, Parameter]:
+    """The parameters a notebook declares, by name, in the order they are assigned, typed by
+    ``model`` when the brief names one (which must declare exactly these parameters)."""
     cell = parameters_cell(nb)
     if cell is None:
         return {}
     try:
         tree = ast.parse(str(cell.source))
     except SyntaxError as error:
-        raise RenderError(f"{name}: the parameters cell is not valid Python: {error.msg}") from None
-    found: dict[str, Parameter] = {}
+        raise BriefError(f"{name}: the parameters cell is not valid Python: {error.msg}") from None
+    defaults: dict[str, Any] = {}
     for node in tree.body:
         target: ast.expr | None = None
         value: ast.expr | None = None
@@ -80,30 +74,37 @@ def declared_parameters(nb: NotebookNode, *, name: str = "<brief>") -> dict[str,
         if not isinstance(target, ast.Name) or value is None:
             continue
         try:
-            default = ast.literal_eval(value)
+            defaults[target.id] = ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            found[target.id] = Parameter(target.id, None, literal=False)
-        else:
-            found[target.id] = Parameter(target.id, default)
-    return found
+            defaults[target.id] = None
+    if model is None:
+        return {key: Parameter(key, default, Any if default is None else type(default))
+                for key, default in defaults.items()}
+    if set(defaults) != set(model.model_fields):
+        missing = sorted(set(model.model_fields) - set(defaults))
+        extra = sorted(set(defaults) - set(model.model_fields))
+        raise BriefError(
+            f"{name}: the parameters cell and {model.__name__} disagree"
+            + (f"; not in the cell: {', '.join(missing)}" if missing else "")
+            + (f"; not in the model: {', '.join(extra)}" if extra else "")
+        )
+    return {key: Parameter(key, default, field_type(model, key))
+            for key, default in defaults.items()}
 
 
 def validate(
     given: Mapping[str, Any], declared: Mapping[str, Parameter], *, brief: str
 ) -> dict[str, Any]:
-    """Check given values against the declarations and coerce them to the declared types.
-
-    Values that come from a command line are strings and are converted to the type of the
-    default (``"5"`` to ``5`` for an ``int``); values from YAML or Python must already have
-    that type, except that a whole number is accepted for a ``float``.
-    """
+    """The given values, each typed by its declaration (see the module); a ParameterError
+    naming the parameter, the value (a short prefix of it) and what it takes, if one is
+    unknown or cannot be read as its type."""
     checked: dict[str, Any] = {}
     for key, value in given.items():
         parameter = declared.get(key)
         if parameter is None:
             allowed = ", ".join(declared) if declared else "none (it has no parameters cell)"
             raise ParameterError(
-                f"{brief}: unknown parameter {key!r} (given {_show(value)}); "
+                f"{brief}: unknown parameter {shown(key)} (given {shown(value)}); "
                 f"allowed parameters: {allowed}"
             )
         checked[key] = coerce(parameter, value, brief=brief)
@@ -112,24 +113,14 @@ def validate(
 
 def coerce(parameter: Parameter, value: Any, *, brief: str) -> Any:
     """``value`` as the declared type of ``parameter``, or a ParameterError saying why not."""
-    if not parameter.literal or parameter.default is None:
-        return parse_scalar(value) if isinstance(value, str) else value
-    kind = type(parameter.default)
-    result = _coerce_to(kind, value)
-    if result is _INVALID:
-        raise ParameterError(
-            f"{brief}: parameter {parameter.name!r} got {_show(value)}, "
-            f"but it takes {parameter.kind} (default {_show(parameter.default)})"
-        )
-    return result
-
-
-def parse_scalar(text: str) -> Any:
-    """A command-line value read as a YAML scalar, as ``quarto render -P name:value`` does."""
     try:
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError):  # ValueError: a timestamp such as 2019-13-01
-        return text
+        return from_text(parameter.annotation, value)
+    except ValueError as reason:
+        why = f" ({reason})" if str(reason) else ""
+        raise ParameterError(
+            f"{brief}: parameter {parameter.name!r} got {shown(value)}, but it takes "
+            f"{parameter.kind}{why}"
+        ) from None
 
 
 def parameterize(nb: NotebookNode, params: Mapping[str, Any]) -> NotebookNode:
@@ -147,66 +138,3 @@ def parameterize(nb: NotebookNode, params: Mapping[str, Any]) -> NotebookNode:
         if INJECTED_TAG in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # a fixed id: the same inputs give the same notebook
     return injected
-
-
-class _Invalid:
-    pass
-
-
-_INVALID: Any = _Invalid()
-
-_TRUE = {"true", "yes", "on"}
-_FALSE = {"false", "no", "off"}
-
-
-def _to_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    return _INVALID
-
-
-def _to_int(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip(), 10)
-        except ValueError:
-            return _INVALID
-    return _INVALID
-
-
-def _to_float(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return _INVALID
-    else:
-        return _INVALID
-    return number if math.isfinite(number) else _INVALID
-
-
-def _to_str(value: Any) -> Any:
-    return value if isinstance(value, str) else _INVALID
-
-
-_COERCE: dict[type, Any] = {bool: _to_bool, int: _to_int, float: _to_float, str: _to_str}
-
-
-def _coerce_to(kind: type, value: Any) -> Any:
-    if kind in _COERCE:
-        return _COERCE[kind](value)
-    if kind in (list, dict):
-        parsed = parse_scalar(value) if isinstance(value, str) else value
-        return parsed if isinstance(parsed, kind) else _INVALID
-    return value if isinstance(value, kind) else _INVALID
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

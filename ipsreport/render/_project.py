@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ipsreport.errors import RenderError
+from ipsreport import yamltext
+from ipsreport.errors import BriefError
 from ipsreport.paths import PROJECT_ROOT
 
 CONFIG_NAME = "_quarto.yml"
@@ -67,11 +66,13 @@ def load_project(root: Path | None = None) -> Project:
     if not path.is_file():
         return Project(root=root)
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise RenderError(f"{path}: invalid YAML: {_one_line(error)}") from None
+        config = yamltext.load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise BriefError(f"{path}: cannot read the project's settings: {error}") from None
+    except yamltext.YamlError as error:
+        raise BriefError(f"{path}: invalid YAML: {error}") from None
     if not isinstance(config, dict):
-        raise RenderError(f"{path}: expected a mapping at the top level")
+        raise BriefError(f"{path}: expected a mapping at the top level")
     return Project(root=root, config=config)
 
 
@@ -108,7 +109,3 @@ def format_options(options: Mapping[str, Any], fmt: str) -> dict[str, Any]:
 def document_metadata(options: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a set of options that describes the document (title, lang, date ...)."""
     return {key: value for key, value in options.items() if key not in _TOOL_KEYS}
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 from nbformat import NotebookNode
 
-from ipsreport.errors import RenderError
+from ipsreport import yamltext
+from ipsreport.errors import BriefError, shown
 from ipsreport.kernels.kernel import KERNELSPEC, new_notebook
 
 # Where the renderer keeps its own notes on a cell (the .qmd line the cell starts on).
@@ -29,6 +29,8 @@ META_KEY = "ipsreport"
 _CHUNK_OPEN = re.compile(r"^(?P<fence>`{3,})\s*\{(?P<lang>[A-Za-z0-9_]+)(?P<rest>[^}]*)\}\s*$")
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 _OPTION_LINE = re.compile(r"^#\s*\| ?")
+# A brief is a few dozen kilobytes; anything this large is not one.
+MAX_BRIEF_BYTES = 4 << 20
 # An inline expression in a markdown cell: Quarto's pattern (its
 # src/resources/jupyter/notebook.py), with the character before it kept as ``prefix`` so
 # that a replacement can put it back. The executor evaluates ``expr``, the converter puts
@@ -43,11 +45,21 @@ def _new_cell(kind: str, source: str) -> NotebookNode:
 
 def read_qmd(path: Path) -> NotebookNode:
     """Parse the ``.qmd`` at ``path`` into a notebook (cells not executed)."""
+    name = shown(str(path), 200, quote=False)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BRIEF_BYTES + 1)
     except OSError as error:
-        raise RenderError(f"{path}: cannot read: {error.strerror}") from None
-    return parse_qmd(text, name=str(path))
+        raise BriefError(f"{name}: cannot read the brief: {error.strerror}") from None
+    if len(data) > MAX_BRIEF_BYTES:
+        raise BriefError(f"{name}: larger than {MAX_BRIEF_BYTES:,} bytes; not a brief")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BriefError(f"{name}: not UTF-8 text (byte {error.start}); not a brief") from None
+    if "\0" in text:
+        raise BriefError(f"{name}: holds NUL characters; not a brief")
+    return parse_qmd(text, name=name)
 
 
 def parse_qmd(text: str, *, name: str = "<qmd>") -> NotebookNode:
@@ -91,7 +103,7 @@ def parse_qmd(text: str, *, name: str = "<qmd>") -> NotebookNode:
                 body.append(lines[index])
                 index += 1
             if index >= len(lines):
-                raise RenderError(f"{name}:{start}: code chunk is not closed by {fence}")
+                raise BriefError(f"{name}:{start}: code chunk is not closed by {fence}")
             nb.cells.append(_code_cell("\n".join(body), start, name))
             index += 1
             continue
@@ -119,8 +131,8 @@ def _parse_options(text: str) -> dict[str, Any]:
     """Options YAML, parsed once: a batch reads the same cells for every document. Callers
     get a deep copy, so the cached value never changes."""
     try:
-        options = yaml.safe_load(text)
-    except yaml.YAMLError:
+        options = yamltext.load(text)
+    except yamltext.YamlError:
         return {}
     return options if isinstance(options, dict) else {}
 
@@ -155,12 +167,11 @@ def _code_cell(source: str, line: int, name: str) -> NotebookNode:
     option_lines = option_source_lines(source)
     if option_lines:
         try:
-            options = yaml.safe_load("\n".join(option_lines))
-        except yaml.YAMLError as error:
-            message = " ".join(str(error).split())
-            raise RenderError(f"{name}:{line}: invalid #| cell options: {message}") from None
+            options = yamltext.load("\n".join(option_lines))
+        except yamltext.YamlError as error:
+            raise BriefError(f"{name}:{line}: invalid #| cell options: {error}") from None
         if not isinstance(options, dict):
-            raise RenderError(f"{name}:{line}: #| cell options must be 'key: value' lines")
+            raise BriefError(f"{name}:{line}: #| cell options must be 'key: value' lines")
         tags = options.get("tags")
         if isinstance(tags, str):
             tags = [tags]
@@ -181,11 +192,10 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
             try:
-                front = yaml.safe_load("\n".join(lines[1:end])) or {}
-            except yaml.YAMLError as error:
-                message = " ".join(str(error).split())
-                raise RenderError(f"{name}: invalid YAML front matter: {message}") from None
+                front = yamltext.load("\n".join(lines[1:end])) or {}
+            except yamltext.YamlError as error:
+                raise BriefError(f"{name}: invalid YAML front matter: {error}") from None
             if not isinstance(front, Mapping):
-                raise RenderError(f"{name}: YAML front matter must be a mapping")
+                raise BriefError(f"{name}: YAML front matter must be a mapping")
             return dict(front), end + 1
-    raise RenderError(f"{name}: YAML front matter is not closed by ---")
+    raise BriefError(f"{name}: YAML front matter is not closed by ---")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ipsreport.errors import RenderError
+from ipsreport.errors import IpsreportError, shown
 from ipsreport.kernels.kernel import Kernel
 from ipsreport.render._brief import Brief, prepare, read_brief
 from ipsreport.render._convert import convert
@@ -25,11 +25,15 @@ ENGINES = ("auto", "builtin", "quarto")
 
 
 def choose_engine(engine: str = "auto") -> str:
-    """``quarto`` when asked for, or for ``auto`` when Quarto is on PATH; else ``builtin``."""
+    """``quarto`` when asked for, or for ``auto`` when Quarto is on PATH; else ``builtin``.
+    Asking for Quarto where there is none is an error (exit status 2), before anything runs."""
     if engine not in ENGINES:
-        raise RenderError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+        raise IpsreportError(f"unknown engine {shown(engine)}; choose from {', '.join(ENGINES)}")
     if engine == "auto":
         return "quarto" if shutil.which("quarto") else "builtin"
+    if engine == "quarto" and shutil.which("quarto") is None:
+        raise IpsreportError("--engine quarto: no quarto on PATH (install Quarto, or use "
+                             "--engine builtin)")
     return engine
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from ipsreport.errors import ParameterError, RenderError
+from ipsreport.errors import IpsreportError, ParameterError, RenderError, shown
 from ipsreport.markup import html_text, typst_string_body
 from ipsreport.paths import templates_dir
 from ipsreport.render import _provenance as provenance
@@ -50,6 +50,7 @@ FORMATS = ("html", "pdf")
 # The Quarto format whose options apply to each output.
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+_LAST_SOURCE_DATE = 253402300799  # 9999-12-31 23:59:59 UTC: a PDF date has four digits
 
 
 def normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -122,12 +123,13 @@ def source_date() -> dt.datetime | None:
     value = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
     if not value:
         return None
-    try:
-        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
-    except (ValueError, OverflowError, OSError):
-        raise RenderError(
-            f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970, got {value!r}"
-        ) from None
+    seconds = int(value) if value.isascii() and value.isdigit() else -1
+    if not 0 <= seconds <= _LAST_SOURCE_DATE:
+        raise IpsreportError(
+            f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970 (at most "
+            f"{_LAST_SOURCE_DATE}, the end of year 9999), got {shown(value)}"
+        )
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
 def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:

@@ -18,10 +18,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ipsreport import validation
+from ipsreport import validation, yamltext
 from ipsreport.digest import folder_digest
 from ipsreport.errors import DataError
 from ipsreport.paths import data_dir
@@ -30,8 +29,8 @@ SOURCES_FILE = "sources.yaml"
 CLAIMS_FILE = "claims.yaml"
 
 _Model = TypeVar("_Model", bound=BaseModel)
-# libyaml's C parser when PyYAML has it (the same safe subset, several times faster).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The data files are tens of kilobytes; a much larger one is not a data file.
+_MAX_FILE = 16 << 20
 
 
 class Unit(StrEnum):
@@ -308,12 +307,15 @@ def _load_claims(
 def _section(path: Path, key: str, kind: type, problems: list[str]) -> Any:
     """The top-level ``key`` of a YAML file, or an empty ``kind`` after noting the problem."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        document = yamltext.load(path.read_text(encoding="utf-8"), limit=_MAX_FILE)
     except FileNotFoundError:
         problems.append(f"{path.name}: file is missing")
         return kind()
-    except yaml.YAMLError as error:
-        problems.append(f"{path.name}: not valid YAML ({' '.join(str(error).split())})")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(f"{path.name}: cannot be read as UTF-8 text ({error})")
+        return kind()
+    except yamltext.YamlError as error:
+        problems.append(f"{path.name}: not valid YAML ({error})")
         return kind()
     section = document.get(key) if isinstance(document, dict) else None
     if not isinstance(section, kind):

@@ -213,8 +213,8 @@ def test_kernel_sees_the_data_dir(default_outputs: list[Output], data_dir: Path)
 
 @pytest.mark.render
 def test_same_inputs_give_the_same_bytes(document: Document, tmp_path: Path) -> None:
-    first = write(document, tmp_path / "a", manifest=False)
-    second = write(document, tmp_path / "b", manifest=False)
+    first = write(document, tmp_path / "a")
+    second = write(document, tmp_path / "b")
     assert [o.sha256 for o in first] == [o.sha256 for o in second]
 
 

@@ -109,9 +109,9 @@ def test_source_date_epoch_is_the_pdf_date(
     tiny: Document, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    first = write(tiny, tmp_path / "a", manifest=False)
+    first = write(tiny, tmp_path / "a")
     time.sleep(1.1)
-    second = write(tiny, tmp_path / "b", manifest=False)
+    second = write(tiny, tmp_path / "b")
     assert [o.sha256 for o in first] == [o.sha256 for o in second]
     info = pypdf.PdfReader(first[1].path).metadata
     assert info is not None
@@ -119,7 +119,7 @@ def test_source_date_epoch_is_the_pdf_date(
     assert info.creation_date == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
     # and another epoch gives another date, nothing else in the HTML changes
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86_400))
-    third = write(tiny, tmp_path / "c", manifest=False)
+    third = write(tiny, tmp_path / "c")
     assert third[0].sha256 == first[0].sha256
     later = pypdf.PdfReader(third[1].path).metadata
     assert later is not None and later["/CreationDate"] == "D:20231115221320Z"

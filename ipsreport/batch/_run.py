@@ -42,11 +42,11 @@ from ipsreport.batch._index import FORMAT_NAMES, index_html
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._table import Row, Table, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
-from ipsreport.errors import DataError, IpsreportError
+from ipsreport.errors import DataError, IpsreportError, RenderError
 from ipsreport.kernels.forkserver import ForkServer
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, MANIFEST_NAME, Brief, prepare, read_brief
 from ipsreport.render import _provenance as provenance
-from ipsreport.render._files import atomic_write
+from ipsreport.render._files import atomic_write, discard, os_reason, remove_stale
 from ipsreport.render._manifest import DIGEST_KEY, Manifest
 from ipsreport.render._params import validate as coerce_parameters
 
@@ -163,15 +163,17 @@ def run_batch(
     rows_table = read_table(Path(table), brief.parameters)
     rows = rows_table.select(only)
     folder = Path(output_dir) if output_dir is not None else default_output_dir(brief)
-    folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(folder / LOCK_NAME))
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         raise BatchLockedError(
             f"{folder}: another batch is writing to this folder (lock file "
             f"{folder / LOCK_NAME}); wait for it to finish or choose another --output-dir"
         ) from None
+    except OSError as error:
+        raise IpsreportError(f"{folder}: cannot write to it: {os_reason(error)}") from None
     try:
         with _interrupt_on_sigterm():
             run = _Run(brief, rows_table, rows, tuple(formats), folder, timeout, progress,
@@ -197,7 +199,7 @@ class _Run:
     pool: _Pool | None = None  # the workers (a second pool if a worker died)
 
     def execute(self, jobs: int, started: float) -> BatchResult:
-        _remove_partial_files(self.folder, self.table.rows)
+        remove_stale(self.folder)
         self.manifest = Manifest(self.folder)
         self.manifest.forget_missing()
         self.base = provenance.of(self.brief.path, {})
@@ -225,10 +227,9 @@ class _Run:
             if self.pool is not None:
                 self.pool.close()
             self.progress.close()
-            _remove_partial_files(self.folder, self.table.rows)
-            if self.manifest.dirty:
-                self.manifest.update()
-            self._write_index()
+            problem = self._finish_folder()
+        if problem:
+            raise RenderError(f"{self.folder}: {problem}")
         outcomes = tuple(
             self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows
         )
@@ -333,7 +334,16 @@ class _Run:
         entries = {
             str(entry["path"]): self._entry(row, info, entry) for entry in result.entries
         }
-        self.manifest.update(entries)
+        staged = {Path(target): Path(temporary) for target, temporary in result.staged}
+        try:
+            # The worker staged the files; they appear now, with their entries, or not at all.
+            self.manifest.update(entries, staged=staged)
+        except (OSError, RenderError) as error:
+            discard(staged)
+            why = os_reason(error) if isinstance(error, OSError) else str(error)
+            self._fail(row, f"{self.table.where(row)}: could not write to {self.folder}: {why} "
+                            "(nothing of this row was written)")
+            return
         self.outcomes[row.key] = RowOutcome(row, RENDERED, files=tuple(entries))
         self.progress.row(row.label, RENDERED, f"{result.seconds:.1f} s")
 
@@ -352,6 +362,20 @@ class _Run:
             "table": self.table.display_name,
             "row": {"line": row.line, "key": row.key, "name": row.name, "group": row.group},
         }
+
+    def _finish_folder(self) -> str | None:
+        """The manifest's forgotten entries and the index page, written as the run ends;
+        what went wrong, if anything (the rows' own files and entries are in place)."""
+        try:
+            remove_stale(self.folder)
+            if self.manifest.dirty:
+                self.manifest.update()
+            self._write_index()
+        except OSError as error:
+            return f"could not write {MANIFEST_NAME} or {INDEX_NAME}: {os_reason(error)}"
+        except RenderError as error:
+            return str(error)
+        return None
 
     def _write_index(self) -> None:
         title = str(self.brief.options.get("title") or self.brief.stem)
@@ -440,18 +464,6 @@ class _Pool:
         for process in list(processes.values()):
             with contextlib.suppress(Exception):
                 process.terminate()
-
-
-def _remove_partial_files(folder: Path, rows: Iterable[Row]) -> None:
-    """Remove temporary files a killed worker left behind (``.461-odense.pdf.x1y2.tmp``).
-
-    Only while holding the folder's lock, and only those of this table's outputs and the
-    index: no other writer can be halfway through them.
-    """
-    prefixes = (*(f".{row.stem}." for row in rows), f".{INDEX_NAME}.")
-    for path in folder.glob(".*.tmp"):
-        if path.name.startswith(prefixes):
-            path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

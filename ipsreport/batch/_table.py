@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -232,25 +233,34 @@ def _record_lines(text: str) -> list[int]:
 
 
 def _with_stems(rows: list[Row]) -> tuple[Row, ...]:
-    """Give every row its file name: ``<key>-<name>`` slugified, unique among the rows.
+    """Give every row its file name: ``<key>-<name>`` slugified, unique over the table.
 
-    Two keys can slug alike (``"A 1"`` and ``"a-1"``), and a row must not take a name the
-    batch uses itself; such rows get a short hash of their key, so names never collide and
-    stay the same from run to run.
+    A row whose name is its own keeps it. Rows whose names would be alike (``a`` and ``A``
+    slug alike), a key that slugs to nothing, or a name the batch uses itself get a suffix:
+    the first characters of their key's SHA-256, as many as it takes for the name to be
+    taken by no other row (``a-ca978112`` may be another row's own name). So two rows never
+    share a file, and the same table gives the same names on every run.
     """
     def base(row: Row) -> str:
         parts = [slugify(row.key)] + ([slugify(row.name)] if row.name else [])
         return "-".join(part for part in parts if part)
 
-    stems = [base(row) for row in rows]
-    counts: dict[str, int] = {}
-    for stem in stems:
-        counts[stem] = counts.get(stem, 0) + 1
+    bases = [base(row) for row in rows]
+    counts = Counter(bases)
+    own = {stem for stem in bases if stem and counts[stem] == 1 and stem not in _RESERVED_STEMS}
+    taken = set(own)
     named = []
-    for row, stem in zip(rows, stems, strict=True):
-        if not stem or counts[stem] > 1 or stem in _RESERVED_STEMS:
-            digest = hashlib.sha256(row.key.encode("utf-8")).hexdigest()[:8]
-            stem = f"{stem}-{digest}" if stem else f"row-{digest}"
+    for row, stem in zip(rows, bases, strict=True):
+        if stem not in own:
+            digest = hashlib.sha256(row.key.encode("utf-8")).hexdigest()
+            prefix = stem or "row"
+            stem = next(
+                (candidate for size in range(8, len(digest) + 1, 4)
+                 if (candidate := f"{prefix}-{digest[:size]}") not in taken),
+                "",
+            )
+            if not stem:  # not in this universe: 64 hex digits of SHA-256 clash
+                raise TableError(f"line {row.line}: no file name of its own for {row.label}")
+            taken.add(stem)
         named.append(replace(row, stem=stem))
     return tuple(named)
-

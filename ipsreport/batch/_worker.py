@@ -93,6 +93,8 @@ class JobResult:
     # The renderer's manifest entry of each file written (format, path, params, sha256,
     # and the provenance the renderer recorded: build_sha256, data_sha256, ...).
     entries: tuple[dict[str, Any], ...] = ()
+    # Each file as (target, temporary file that holds it): staged, not yet in place.
+    staged: tuple[tuple[str, str], ...] = ()
     error: str | None = None
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -196,7 +198,7 @@ def warm_up_tools(worker: _Worker) -> None:
     """
     document = Document(brief=worker.brief, params={}, markdown="Varm op.\n")
     with tempfile.TemporaryDirectory(prefix="ipsreport-warm-up-") as folder:
-        write(document, Path(folder), FORMATS, stem="warm-up", manifest=False,
+        write(document, Path(folder), FORMATS, stem="warm-up", commit=False,
               pandoc=worker.pandoc)
 
 
@@ -209,13 +211,17 @@ def render_job(job: Job) -> JobResult:
     worker.warnings.clear()
     error: str | None = None
     entries: tuple[dict[str, Any], ...] = ()
+    staged: tuple[tuple[str, str], ...] = ()
     try:
         kernel = worker.ensure_kernel()
         prepared = prepare(worker.brief, job.params)
         executed = execute(prepared, kernel=kernel, timeout=worker.timeout)
+        # Staged only: the batch puts the files in place together with their manifest
+        # entries, so that no file appears without one.
         outputs = write(convert(executed), worker.output_dir, job.formats, stem=job.stem,
-                        manifest=False, pandoc=worker.pandoc)
+                        commit=False, pandoc=worker.pandoc)
         entries = tuple(output.manifest_entry(worker.output_dir) for output in outputs)
+        staged = tuple((str(output.path), str(output.staged)) for output in outputs)
     except IpsreportError as problem:
         error = " ".join(str(problem).split())
     except Exception as problem:  # a bug or a tool's crash: still only this row
@@ -227,6 +233,7 @@ def render_job(job: Job) -> JobResult:
     return JobResult(
         key=job.key,
         entries=entries,
+        staged=staged,
         error=error,
         warnings=tuple(worker.warnings),
         seconds=time.perf_counter() - started,

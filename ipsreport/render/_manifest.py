@@ -1,12 +1,14 @@
 """``manifest.json`` of an output folder: every output, what it was built from, its hash.
 
 One writer for every command: a render merges its outputs' entries, a batch records each
-row the moment it is written. Both go through :meth:`Manifest.update`, which takes the
-folder's lock, reads what is on disk now (another writer may have added entries since),
-merges this writer's changes and writes the manifest, together with any files that must
-appear with it, all or nothing (``_files.write_all``). So the manifest never describes a
-file that is not there, and an interrupted batch leaves one that lists exactly the files
-that were completely written.
+row the moment it is rendered. Both go through :meth:`Manifest.update`, which takes the
+folder's lock (waiting at most :data:`LOCK_TIMEOUT` seconds for another writer), removes
+the temporary files of writers that died (``_files.remove_stale``), reads what is on disk
+now (another writer may have added entries since), merges this writer's changes, and
+commits the manifest together with the files it describes, all or nothing
+(``_files.commit``). So the manifest never describes a file that is not there, a file is
+never in place without its entry, and an interrupted batch leaves a manifest that lists
+exactly the files that were completely written.
 
 The file is ``{"outputs": {<file name>: entry}}``. Each entry carries the output's
 provenance digest (``build_sha256``), which is what makes a batch incremental: an output is
@@ -21,12 +23,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from ipsreport.digest import file_digest
-from ipsreport.render._files import write_all
+from ipsreport.errors import RenderError
+from ipsreport.render._files import commit, discard, remove_stale, stage, stage_all
 
 MANIFEST_NAME = "manifest.json"
+# Seconds a writer waits for another to finish with the folder's manifest.
+LOCK_TIMEOUT = 60.0
 # The renderer records the provenance digest (render._provenance) under this key.
 DIGEST_KEY = "build_sha256"
 
@@ -76,19 +81,38 @@ class Manifest:
         self,
         entries: Mapping[str, dict[str, Any]] | None = None,
         files: Mapping[Path, bytes] | None = None,
+        staged: Mapping[Path, Path] | None = None,
     ) -> None:
         """Add or replace ``entries`` (and drop the forgotten ones) in the manifest on disk,
-        writing ``files`` with it, all or nothing, under the folder's lock."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(lock_path(self.folder))):
-            merged = _read(self.path)
-            for name in self._forgotten:
-                merged.pop(name, None)
-            merged.update(entries or {})
-            text = json.dumps(
-                {"outputs": merged}, indent=2, sort_keys=True, ensure_ascii=False, default=str
-            )
-            write_all({**(files or {}), self.path: (text + "\n").encode("utf-8")})
+        and put ``files`` (bytes by target) and ``staged`` files (temporary file by target,
+        from ``_files.stage``) in place with it, all or nothing, under the folder's lock.
+
+        Raises ``OSError`` when the folder cannot be written (nothing changed then), and a
+        RenderError when another writer holds the lock for longer than LOCK_TIMEOUT.
+        """
+        all_staged = dict(staged or {})
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(lock_path(self.folder)), timeout=LOCK_TIMEOUT):
+                remove_stale(self.folder)
+                merged = _read(self.path)
+                for name in self._forgotten:
+                    merged.pop(name, None)
+                merged.update(entries or {})
+                text = json.dumps(
+                    {"outputs": merged}, indent=2, sort_keys=True, ensure_ascii=False,
+                    default=str,
+                )
+                all_staged.update(stage_all(files or {}))
+                all_staged[self.path] = stage(self.path, (text + "\n").encode("utf-8"))
+                commit(all_staged)
+        except Timeout:
+            raise RenderError(
+                f"{self.folder}: another writer has held {lock_path(self.folder).name} for "
+                f"{LOCK_TIMEOUT:g} s; nothing was written"
+            ) from None
+        finally:
+            discard(all_staged)
         self.entries = merged
         self._forgotten.clear()
 

@@ -15,13 +15,13 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ipsreport.digest import bytes_digest
 from ipsreport.errors import RenderError
-from ipsreport.render._files import os_reason, write_all
+from ipsreport.render._files import os_reason, stage_all
 from ipsreport.render._manifest import Manifest, lock_path
 
 _MAX_STEM = 100
@@ -30,7 +30,10 @@ _TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", 
 
 @dataclass(frozen=True)
 class Output:
-    """One file written: which brief, which format, where, with what parameters."""
+    """One file written: which brief, which format, where, with what parameters.
+
+    ``staged`` is the temporary file that holds it when it was staged but not yet put in
+    place (``publish(commit=False)``): the caller commits it with its manifest entry."""
 
     report: str
     format: str
@@ -38,6 +41,7 @@ class Output:
     params: Mapping[str, Any] = field(default_factory=dict)
     sha256: str = ""
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    staged: Path | None = None
 
     def manifest_entry(self, output_dir: Path) -> dict[str, Any]:
         return {
@@ -72,7 +76,8 @@ def output_stem(stem: str, params: Mapping[str, Any]) -> str:
         value = params[name]
         shown = _canonical(value)
         slug = slugify(shown)
-        lossy = lossy or slug != shown.lower() or not slug
+        lossy = lossy or slug != shown or not slug  # "A" and "a" must not share a name
+        lossy = lossy or slugify(name) != name.replace("_", "-")
         parts += [slugify(name), slug or "x"]
     name = "-".join(part for part in parts if part)
     if lossy or len(name) > _MAX_STEM:
@@ -91,33 +96,31 @@ def publish(
     *,
     params: Mapping[str, Any],
     provenance: Mapping[str, Any],
-    manifest: bool = True,
+    commit: bool = True,
 ) -> list[Output]:
-    """Write ``built`` (bytes by format) as ``<stem>.<format>`` in ``output_dir``, and with
-    ``manifest`` their manifest entries, all or nothing; return what was written.
+    """Write ``built`` (bytes by format) as ``<stem>.<format>`` in ``output_dir`` with their
+    manifest entries, all or nothing; return what was written.
 
-    Both engines end here. On failure nothing is left behind, not even the folders this
-    call created, and the error is one :class:`RenderError` line naming ``report``.
+    With ``commit=False`` the files are only staged beside their targets (each Output's
+    ``staged``) and the manifest is not touched: a batch worker stages, and the batch puts
+    the files in place with their entries (``Manifest.update(staged=...)``), so that no file
+    appears without its entry. Both engines end here. On failure nothing is left behind, not
+    even the folders this call created, and the error is one :class:`RenderError` line
+    naming ``report``.
     """
     files = {output_dir / f"{stem}.{fmt}": data for fmt, data in built.items()}
     outputs = [
-        Output(
-            report=report,
-            format=fmt,
-            path=path,
-            params=dict(params),
-            sha256=bytes_digest(data),
-            provenance=provenance,
-        )
+        Output(report=report, format=fmt, path=path, params=dict(params),
+               sha256=bytes_digest(data), provenance=provenance)
         for (fmt, data), path in zip(built.items(), files, strict=True)
     ]
     missing = [path for path in (output_dir, *output_dir.parents) if not path.exists()]
     try:
-        if manifest:
-            entries = [output.manifest_entry(output_dir) for output in outputs]
-            Manifest(output_dir).update({entry["path"]: entry for entry in entries}, files)
-        else:
-            write_all(files)
+        if not commit:
+            staged = stage_all(files)
+            return [replace(output, staged=staged[output.path]) for output in outputs]
+        entries = [output.manifest_entry(output_dir) for output in outputs]
+        Manifest(output_dir).update({entry["path"]: entry for entry in entries}, files)
     except OSError as error:
         for created in missing:  # deepest first: remove the folders this call created
             with contextlib.suppress(OSError):

@@ -78,13 +78,14 @@ def write(
     formats: Iterable[str] = FORMATS,
     *,
     stem: str | None = None,
-    manifest: bool = True,
+    commit: bool = True,
     pandoc: PandocServer | None = None,
 ) -> list[Output]:
     """Build the requested formats of ``document`` and write them to ``output_dir``.
 
     Files are named ``<stem>.html`` / ``<stem>.pdf``, the stem derived from the brief's name
     and parameters unless given. Returns what was written; ``manifest.json`` is updated.
+    With ``commit=False`` the files are only staged (see ``_output.publish``).
     ``pandoc`` is a running Pandoc server to convert with (a batch worker keeps one);
     without it, one is started for this document.
     """
@@ -112,7 +113,7 @@ def write(
 
     recorded = provenance.manifest_fields(record, brief.path, engine="builtin")
     return publish(brief.display_name, output_dir, stem, built,
-                   params=document.params, provenance=recorded, manifest=manifest)
+                   params=document.params, provenance=recorded, commit=commit)
 
 
 def source_date() -> dt.datetime | None:

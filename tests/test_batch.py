@@ -285,8 +285,9 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     assert entry["sha256"] == _sha256(out / "461-odense.pdf")
     assert entry["row"] == {"line": 2, "key": "461", "name": "Odense",
                             "group": "Region Syddanmark"}
-    from ipsreport.render import _provenance as provenance
-    assert entry["build_sha256"] == provenance.of(GUIDE, {"kommunekode": 461}).digest()
+    from ipsreport import provenance
+    values = {**read_brief(GUIDE).defaults, "kommunekode": 461}  # every parameter's value
+    assert entry["build_sha256"] == provenance.of(GUIDE, values).digest()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="461-odense.pdf">PDF</a>' in index and "<h2>Region Syddanmark</h2>" in index
     before = {name: (out / name).stat().st_mtime_ns for name in entries}
@@ -295,7 +296,6 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     again = run_batch(GUIDE, guide_table, output_dir=out, progress=False)
     assert _statuses(again) == {"461": "reused from cache", "101": "reused from cache"}
     assert {name: (out / name).stat().st_mtime_ns for name in entries} == before
-    assert again.seconds < 2
 
     # one row changed: only that row
     _write_table(guide_table, guide_table.read_text(encoding="utf-8").replace(

@@ -19,7 +19,7 @@ from ipsreport.paths import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "ipsreport"
 # What each layer may import from the package, besides the foundation modules at its root.
 FOUNDATION = {"ipsreport", "ipsreport.errors", "ipsreport.paths", "ipsreport.validation",
-              "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext"}
+              "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext", "ipsreport.provenance"}
 ALLOWED = {
     "sources": {"sources"},
     "analyses": {"sources", "analyses"},

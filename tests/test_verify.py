@@ -17,10 +17,10 @@ import pytest
 import typst
 from click.testing import CliRunner
 
+from ipsreport import provenance
 from ipsreport.cli import main
 from ipsreport.paths import PROJECT_ROOT
-from ipsreport.render import Output, render
-from ipsreport.render import _provenance as provenance
+from ipsreport.render import Output, render, verify
 from ipsreport.render._verify import html_record, pdf_record, read_record
 
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
@@ -50,8 +50,16 @@ def test_both_outputs_record_the_provenance_of_their_brief_and_parameters(
     expected = provenance.of(TINY, PARAMS).fields()
     assert expected["ipsreport-params"] == provenance.canonical(PARAMS)
     assert expected["ipsreport-brief"] == "tests/fixtures/trust/tiny.qmd"
-    for path in outputs.values():
-        assert read_record(path) == expected
+    assert expected["ipsreport-engine"] == "builtin"
+    sealed = {}
+    for fmt, path in outputs.items():
+        record = read_record(path)
+        assert record is not None
+        sealed[fmt] = record.pop("ipsreport-content-sha256")
+        assert record == {k: v for k, v in expected.items() if k != "ipsreport-content-sha256"}
+    # Each file's content digest is its own, and not the placeholder it was written with.
+    assert len(set(sealed.values())) == 2
+    assert provenance.PLACEHOLDER not in sealed.values()
     assert json.loads(expected["ipsreport-params"]) == PARAMS  # every character survives
 
 
@@ -63,7 +71,8 @@ def test_pdf_metadata_fields(outputs: dict[str, Path]) -> None:
     assert info["/Subject"] == "ipsreport-params=" + provenance.canonical(PARAMS)
     keywords = str(info["/Keywords"]).split(", ")
     assert keywords[0] == "ipsreport-version=0.1.0"
-    assert keywords[1].startswith("ipsreport-build-sha256=")
+    assert keywords[1] == "ipsreport-engine=builtin"
+    assert keywords[2].startswith("ipsreport-build-sha256=")
     assert keywords[-1] == "ipsreport-brief=tests/fixtures/trust/tiny.qmd"
 
 
@@ -115,7 +124,8 @@ def test_data_dir_option(outputs: dict[str, Path], tmp_path: Path) -> None:
         ("brief_digest", lambda *_args, **_kwargs: "0" * 64, "brief"),
         ("code_digest", lambda: "0" * 64, "code"),
         ("templates_digest", lambda: "0" * 64, "templates"),
-        ("tool_versions", lambda: {"ipsreport": "0.1.0", "pandoc": "9.9", "typst": "0.1"}, "tools"),
+        ("tool_versions", lambda *_args: {"ipsreport": "0.1.0", "pandoc": "9.9", "typst": "0.1"},
+         "tools"),
     ],
 )
 def test_stale_names_what_changed(
@@ -139,11 +149,49 @@ def test_several_changes_are_all_named(
 
 
 def test_a_brief_that_is_gone(outputs: dict[str, Path], tmp_path: Path) -> None:
-    moved = tmp_path / "moved.html"
-    text = outputs["html"].read_text(encoding="utf-8")
-    moved.write_text(text.replace("tests/fixtures/trust/tiny.qmd", "reports/gone.qmd"), "utf-8")
-    result = _verify(moved)
-    assert (result.exit_code, result.output) == (1, "stale: brief\n")
+    # A project in which the output's brief does not exist (any more).
+    verdict = verify(outputs["html"], project_root=tmp_path)
+    assert (verdict.exit_status, verdict.line) == (1, "stale: brief")
+
+
+# -- files changed after rendering ----------------------------------------------------------
+
+
+def _changed(path: Path, old: bytes, new: bytes, tmp_path: Path) -> Path:
+    data = path.read_bytes()
+    assert data.count(old) >= 1
+    changed = tmp_path / path.name
+    changed.write_bytes(data.replace(old, new, 1))
+    return changed
+
+
+def test_a_number_edited_in_the_html_is_modified_not_current(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    edited = _changed(outputs["html"], b"59,5 pct.", b"69,5 pct.", tmp_path)
+    result = _verify(edited)
+    assert result.exit_code == 4
+    assert result.output.startswith("modified: ")
+
+
+def test_a_byte_flipped_in_the_pdf_is_modified_not_current(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    data = bytearray(outputs["pdf"].read_bytes())
+    data[len(data) // 2] ^= 0x01  # somewhere in the page content, far from the metadata
+    flipped = tmp_path / "flipped.pdf"
+    flipped.write_bytes(bytes(data))
+    assert _verify(flipped).exit_code == 4
+
+
+def test_a_record_copied_into_another_file_is_modified_not_current(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    page = outputs["html"].read_text(encoding="utf-8")
+    head = page[: page.index("</head>")]
+    forged = tmp_path / "forged.html"
+    forged.write_text(head + "</head><body><p>Alt er godt.</p></body></html>\n", "utf-8")
+    assert _verify(forged).exit_code == 4
 
 
 # -- files ipsreport did not make -----------------------------------------------------------

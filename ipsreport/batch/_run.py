@@ -38,6 +38,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from ipsreport import provenance
 from ipsreport.batch._index import FORMAT_NAMES, index_html
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
 from ipsreport.batch._table import Row, Table, read_table
@@ -45,7 +46,6 @@ from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm
 from ipsreport.errors import DataError, IpsreportError, RenderError
 from ipsreport.kernels.forkserver import ForkServer
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, MANIFEST_NAME, Brief, prepare, read_brief
-from ipsreport.render import _provenance as provenance
 from ipsreport.render._files import atomic_write, discard, os_reason, remove_stale
 from ipsreport.render._manifest import DIGEST_KEY, Manifest
 from ipsreport.render._params import validate as coerce_parameters
@@ -202,7 +202,7 @@ class _Run:
         remove_stale(self.folder)
         self.manifest = Manifest(self.folder)
         self.manifest.forget_missing()
-        self.base = provenance.of(self.brief.path, {})
+        self.base = provenance.of(self.brief.path, {}, project_root=self.brief.project.root)
         early, todo = self._plan()
         if todo and self.fork_server is None and ForkServer.supported():
             with contextlib.suppress(OSError):  # without one, kernels start the usual way
@@ -275,9 +275,10 @@ class _Run:
         return early, todo
 
     def _digest(self, params: Mapping[str, Any]) -> str:
-        """``provenance.of(brief, params).digest()``, without hashing the code, templates
-        and data again for every row (they are the same for the whole run)."""
-        return replace(self.base, params=dict(params)).digest()
+        """``provenance.of(brief, values).digest()`` for the row's values (its ``params``
+        over the brief's defaults, as the renderer records them), without hashing the code,
+        templates and data again for every row (they are the same for the whole run)."""
+        return replace(self.base, params={**self.brief.defaults, **params}).digest()
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -413,8 +414,13 @@ class _Pool:
         context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             context.set_forkserver_preload([_worker_module])
+        # A worker forked from this process checks that this is still its parent when it
+        # asks to die with it; one from multiprocessing's fork server dies with that server,
+        # which ends when this process does.
+        parent = os.getpid() if start_method == "fork" else None
         self.executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=initialize, initargs=initargs
+            max_workers=workers, mp_context=context, initializer=initialize,
+            initargs=(*initargs, parent),
         )
         self.futures: dict[Future[JobResult], tuple[Row, Job, dict[str, Any]]] = {
             self.executor.submit(render_job, job): (row, job, info) for row, job, info in todo

@@ -32,6 +32,7 @@ from nbclient.util import run_sync
 from ipsreport.errors import IpsreportError
 from ipsreport.kernels import inkernel
 from ipsreport.kernels.forkserver import COMMON_IMPORTS
+from ipsreport.kernels.lifetime import die_with_parent
 from ipsreport.render import (
     FORMATS,
     Brief,
@@ -159,10 +160,19 @@ class _Collect(logging.Handler):
 
 
 def initialize(
-    brief_path: str, output_dir: str, timeout: float, fork_server: str | None
+    brief_path: str,
+    output_dir: str,
+    timeout: float,
+    fork_server: str | None,
+    parent: int | None,
 ) -> None:
-    """The pool's initializer: read the brief and start the warm kernel, once per worker."""
+    """The pool's initializer: read the brief and start the warm kernel, once per worker.
+
+    First of all, the worker asks to be killed when its parent ends (``parent``: the batch's
+    pid when it forked the worker itself), so that it never renders, or writes, for a
+    batch that is gone (:mod:`ipsreport.kernels.lifetime`)."""
     global _worker
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Pool workers leave through multiprocessing's exit function, not atexit.
     multiprocessing.util.Finalize(None, shutdown, exitpriority=10)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 from pydantic import BaseModel
 from tabulate import tabulate
 
-from ipsreport import markup, sources
+from ipsreport import markup, provenance, sources
 from ipsreport.presentation import charts
 from ipsreport.validation import validated
 
@@ -31,8 +31,17 @@ def setup() -> sources.SourceData:
 
 def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
     """Validate the brief's parameters with ``model`` (the one its front matter names) from
-    the kernel's namespace, so a bad value stops ``quarto render`` as it stops ``ipsreport``."""
-    return validated(model, {key: namespace.get(key) for key in model.model_fields})
+    the kernel's namespace, so a bad value stops ``quarto render`` as it stops ``ipsreport``.
+
+    Under ``quarto render``, this also writes the document's provenance record into the
+    cell's output (:func:`ipsreport.provenance.under_quarto`), so Quarto's outputs carry the
+    record the built-in renderer writes into its own."""
+    values = {key: namespace.get(key) for key in model.model_fields}
+    checked = validated(model, values)
+    record = provenance.under_quarto(values)
+    if record is not None:
+        display(Markdown(record))
+    return checked
 
 
 def escape(value: object) -> str:

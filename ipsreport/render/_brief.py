@@ -63,6 +63,11 @@ class Brief:
             return self.path.as_posix()
 
     @property
+    def defaults(self) -> dict[str, Any]:
+        """Every declared parameter's default, by name."""
+        return {name: parameter.default for name, parameter in self.parameters.items()}
+
+    @property
     def execute_options(self) -> Mapping[str, Any]:
         execute = self.options.get("execute")
         return execute if isinstance(execute, Mapping) else {}
@@ -89,11 +94,14 @@ class Brief:
 
 @dataclass(frozen=True)
 class PreparedNotebook:
-    """A brief with validated parameters injected: ready to execute."""
+    """A brief with validated parameters injected: ready to execute. ``params`` are the
+    values given (they name the output), ``values`` every declared parameter's value, given
+    or default (what the brief runs with, and what its provenance records)."""
 
     brief: Brief
     params: Mapping[str, Any]
     notebook: NotebookNode = field(repr=False)
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_brief(path: Path | str, *, project: Project | None = None) -> Brief:
@@ -124,20 +132,21 @@ def prepare(brief: Brief, params: Mapping[str, Any] | None = None) -> PreparedNo
     that the brief's model refuses.
     """
     checked = validate(params or {}, brief.parameters, brief=brief.display_name)
-    _validate_with_model(brief, checked)
+    values = {**brief.defaults, **checked}
+    _validate_with_model(brief, values)
     notebook = parameterize(brief.notebook, checked)
-    return PreparedNotebook(brief=brief, params=MappingProxyType(checked), notebook=notebook)
+    return PreparedNotebook(brief=brief, params=MappingProxyType(checked), notebook=notebook,
+                            values=MappingProxyType(values))
 
 
-def _validate_with_model(brief: Brief, checked: Mapping[str, Any]) -> None:
+def _validate_with_model(brief: Brief, values: Mapping[str, Any]) -> None:
     """Check types, ranges and data lookups (a known ``kommunekode``) with the pydantic model
     the brief names in its front matter, before any kernel starts."""
     model = brief.parameter_model
     if model is None:
         return
-    values = {key: parameter.default for key, parameter in brief.parameters.items()}
     try:
-        validated(model, {**values, **checked})
+        validated(model, dict(values))
     except ParameterError as error:
         lines = str(error).splitlines()
         raise ParameterError("\n".join(f"{brief.display_name}: {line}" for line in lines)) from None

@@ -77,9 +77,10 @@ class Document:
     """A brief as Pandoc markdown (without front matter) and the media files it links."""
 
     brief: Brief
-    params: Mapping[str, Any]
+    params: Mapping[str, Any]  # the values given (they name the output)
     markdown: str
     media: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    values: Mapping[str, Any] = field(default_factory=dict)  # every parameter's value
 
 
 def convert(executed: ExecutedNotebook) -> Document:
@@ -102,6 +103,7 @@ def convert(executed: ExecutedNotebook) -> Document:
         params=executed.prepared.params,
         markdown=markdown,
         media=MappingProxyType(media),
+        values=executed.prepared.values,
     )
 
 

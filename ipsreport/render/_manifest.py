@@ -32,7 +32,7 @@ from ipsreport.render._files import commit, discard, remove_stale, stage, stage_
 MANIFEST_NAME = "manifest.json"
 # Seconds a writer waits for another to finish with the folder's manifest.
 LOCK_TIMEOUT = 60.0
-# The renderer records the provenance digest (render._provenance) under this key.
+# The renderer records the provenance digest (ipsreport.provenance) under this key.
 DIGEST_KEY = "build_sha256"
 
 

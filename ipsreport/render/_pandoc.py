@@ -7,7 +7,7 @@ has the figures). So a batch worker keeps one :class:`PandocServer` for all its 
 and a single render starts one and stops it when done.
 
 The server (``pandoc_server.lua``) does what the command line ``pandoc BODY --to FORMAT
---template T --metadata-file M --defaults VARIABLES --lua-filter crossref.lua`` does, with
+--template T --metadata-file M --defaults VARIABLES --lua-filter F...`` does (``FILTERS``), with
 the same bytes out; see its header for the protocol. Pandoc's ``--embed-resources`` is not
 in its Lua API: the server makes images data: URIs itself and the HTML template takes the
 style sheets' text (see ``_write.py``).
@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from ipsreport.errors import RenderError
-from ipsreport.render._tools import CROSSREF_FILTER, pandoc_path, pandoc_runtime_options
+from ipsreport.render._tools import FILTERS, pandoc_path, pandoc_runtime_options
 
 SERVER_SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 _STOP_TIMEOUT = 5.0
@@ -87,7 +87,7 @@ class PandocServer:
         # A file, not a pipe: nobody reads it while the process runs, and it cannot fill up.
         self._stderr = tempfile.TemporaryFile(prefix="ipsreport-pandoc-")  # noqa: SIM115
         command = [pandoc_path(), *pandoc_runtime_options(), "lua", str(SERVER_SCRIPT),
-                   str(CROSSREF_FILTER)]
+                   *map(str, FILTERS)]
         try:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr

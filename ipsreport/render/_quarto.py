@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from ipsreport import provenance
 from ipsreport.errors import RenderError
-from ipsreport.render import _provenance as provenance
 from ipsreport.render._brief import PreparedNotebook
 from ipsreport.render._output import Output, output_stem, publish
 
@@ -68,7 +68,8 @@ def render_with_quarto(
             if not produced.is_file():
                 raise RenderError(f"{brief.display_name}: quarto render wrote no {name}")
             built[fmt] = produced.read_bytes()
-    record = provenance.of(brief.path, prepared.params)
-    recorded = provenance.manifest_fields(record, brief.path, engine="quarto")
+    record = provenance.of(brief.path, prepared.values, project_root=brief.project.root,
+                           engine="quarto")
+    recorded = provenance.manifest_fields(record, brief.path)
     return publish(brief.display_name, output_dir, stem, built,
                    params=prepared.params, provenance=recorded)

@@ -1,18 +1,22 @@
 """Is an output still what its brief, parameters, data, code and tools give today?
 
-Every PDF and HTML that the built-in renderer writes records how it was built (the fields
-of ``_provenance.Field``): the brief, its parameters, and digests of the brief, the data,
-the code and the templates, the tool versions, and the build digest over all of them
-(:meth:`~._provenance.Provenance.digest`). :func:`verify` reads that record back,
+Every PDF and HTML that ipsreport writes, under either engine, records how it was built
+(the fields of :class:`ipsreport.provenance.Field`): the brief, its parameters, the engine,
+digests of the brief, the data, the code and the templates, the tool versions, the build
+digest over all of them, and the digest of the file's own content (its seal).
+:func:`verify` reads that record back, checks the seal against the file's bytes,
 recomputes the provenance of the same brief and parameters against the current tree, and
-says one of three things:
+says one of four things:
 
-- ``current`` (exit status 0): the build digest is the same, so rendering again would give
-  the same inputs to the same tools;
+- ``current`` (exit status 0): the file is the one ipsreport wrote, and its build digest
+  is today's, so rendering again would give the same inputs to the same tools;
 - ``stale: data, code`` (exit status 1): naming each recorded input that differs now
   (``brief``, ``data``, ``code``, ``templates``, ``tools``);
 - ``not made by ipsreport`` (exit status 3): no readable ipsreport record in the file
-  (another program's PDF or HTML, a Quarto render, a file that is neither).
+  (another program's PDF or HTML, a file that is neither);
+- ``modified`` (exit status 4): the file has a record, but its bytes are not those that
+  ipsreport wrote with it (a number edited, a byte flipped, a record copied into another
+  file): whatever it says, it is not what was rendered.
 
 Status 2 stays what it is for every ``ipsreport`` command: a usage error (no such file).
 """
@@ -28,14 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ipsreport import provenance
 from ipsreport.paths import PROJECT_ROOT
-from ipsreport.render import _provenance as provenance
-from ipsreport.render._provenance import COMPONENTS, KEYWORD_FIELDS, SUBJECT_FIELD, Field
+from ipsreport.provenance import COMPONENTS, KEYWORD_FIELDS, SUBJECT_FIELD, Field
 
-CURRENT, STALE, FOREIGN = "current", "stale", "not made by ipsreport"
-EXIT_STATUS = {CURRENT: 0, STALE: 1, FOREIGN: 3}
+CURRENT, STALE, FOREIGN, MODIFIED = "current", "stale", "not made by ipsreport", "modified"
+EXIT_STATUS = {CURRENT: 0, STALE: 1, FOREIGN: 3, MODIFIED: 4}
 
-_REQUIRED = (Field.BUILD, Field.BRIEF, Field.PARAMS)
+_REQUIRED = (Field.BUILD, Field.BRIEF, Field.PARAMS, Field.CONTENT, Field.ENGINE)
 _LAST_KEYWORD = f", {KEYWORD_FIELDS[-1]}="
 
 
@@ -50,6 +54,8 @@ class Verdict:
     def line(self) -> str:
         if self.status == STALE:
             return f"{STALE}: {', '.join(self.changed)}"
+        if self.status == MODIFIED:
+            return f"{MODIFIED}: its bytes are not those ipsreport wrote with its record"
         return self.status
 
     @property
@@ -59,26 +65,35 @@ class Verdict:
 
 def verify(path: Path, *, data: Path | None = None, project_root: Path = PROJECT_ROOT) -> Verdict:
     """Compare the record in the output ``path`` with the current tree (see the module)."""
-    recorded = read_record(Path(path))
+    content = Path(path).read_bytes()
+    recorded = record_of(content)
     if recorded is None:
         return Verdict(FOREIGN)
+    if not provenance.sealed(content, recorded[Field.CONTENT]):
+        return Verdict(MODIFIED)
     params = json.loads(recorded[Field.PARAMS])
     brief = project_root / recorded[Field.BRIEF]
+    engine = recorded[Field.ENGINE]
     now: Mapping[str, str]
     if brief.is_file():
-        current = provenance.of(brief, params, data=data, project_root=project_root)
+        current = provenance.of(brief, params, data=data, project_root=project_root,
+                                engine=engine)
         if current.digest() == recorded[Field.BUILD]:
             return Verdict(CURRENT)
         now = current.fields()
     else:  # the brief is gone or renamed: compare what can still be computed
-        now = provenance.tree_fields(data)
+        now = provenance.tree_fields(data, engine)
     changed = tuple(name for name, key in COMPONENTS if recorded.get(key) != now.get(key))
     return Verdict(STALE, changed or ("inputs the file does not record",))
 
 
 def read_record(path: Path) -> dict[str, str] | None:
     """The ipsreport fields embedded in a PDF or an HTML file, or None if there are none."""
-    content = path.read_bytes()
+    return record_of(path.read_bytes())
+
+
+def record_of(content: bytes) -> dict[str, str] | None:
+    """The ipsreport fields embedded in a PDF's or an HTML page's bytes, or None."""
     if content.lstrip()[:5] == b"%PDF-":
         fields = pdf_record(content)
     else:
@@ -93,7 +108,8 @@ def read_record(path: Path) -> dict[str, str] | None:
         params = json.loads(fields[Field.PARAMS])
     except json.JSONDecodeError:
         return None
-    return fields if isinstance(params, dict) else None
+    known = isinstance(params, dict) and fields[Field.ENGINE] in provenance.ENGINES
+    return fields if known else None
 
 
 def pdf_record(content: bytes) -> dict[str, str] | None:

@@ -10,13 +10,11 @@ and PDF, in any output folder and at any time. Nothing in an output depends on t
 unless ``SOURCE_DATE_EPOCH`` is set (then it is the PDF's date and what ``date: today``
 means), nor on a temporary path; images are normalised by the converter.
 
-Provenance: each output carries the fields of its :class:`~._provenance.Provenance`,
-which ``ipsreport verify`` reads back. The HTML has one ``<meta name="ipsreport-…"
-content="…">`` per field; the PDF carries them in its Keywords and Subject (see
-``_provenance.KEYWORD_FIELDS``). The values reach the main templates as Pandoc
-*variables*, escaped here for HTML attributes and for Typst string literals: Pandoc inserts
-variables verbatim, while metadata would be read as Markdown and does not escape ``"`` in
-an attribute.
+Provenance: each output carries the fields of its :class:`~ipsreport.provenance.Provenance`,
+which ``ipsreport verify`` reads back: the record's Markdown (:func:`ipsreport.provenance.
+markdown`) goes before the brief's body, the project's filter ``provenance.lua`` puts it in
+the page's head and the PDF's Keywords and Subject, as under Quarto, and each finished file
+is sealed with its content digest (:func:`ipsreport.provenance.seal`).
 """
 
 from __future__ import annotations
@@ -33,15 +31,14 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
+from ipsreport import provenance
 from ipsreport.errors import IpsreportError, ParameterError, RenderError, shown
-from ipsreport.markup import html_text, typst_string_body
+from ipsreport.markup import typst_string_body
 from ipsreport.paths import templates_dir
-from ipsreport.render import _provenance as provenance
 from ipsreport.render._convert import Document
 from ipsreport.render._files import os_reason
 from ipsreport.render._output import Output, output_stem, publish
 from ipsreport.render._pandoc import PandocOutput, PandocServer
-from ipsreport.render._provenance import KEYWORD_FIELDS, SUBJECT_FIELD
 from ipsreport.render._tools import compile_typst
 
 log = logging.getLogger("ipsreport.render")
@@ -93,25 +90,25 @@ def write(
     brief = document.brief
     output_dir = Path(output_dir)
     stem = stem or output_stem(brief.stem, document.params)
-    record = provenance.of(brief.path, document.params)
-    fields = record.fields()
+    record = provenance.of(brief.path, document.values, project_root=brief.project.root)
+    body = provenance.markdown(record.fields()) + "\n" + document.markdown
     try:
         with tempfile.TemporaryDirectory(prefix="ipsreport-build-") as folder:
             build = Path(folder)
-            (build / "body.md").write_text(document.markdown, encoding="utf-8")
+            (build / "body.md").write_text(body, encoding="utf-8")
             for name, payload in document.media.items():
                 target = build / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(payload)
             with PandocServer() if pandoc is None else contextlib.nullcontext(pandoc) as server:
-                built = _build(document, build, chosen, fields, server)
+                built = _build(document, build, chosen, server)
     except OSError as error:  # the temporary folder's disk is full, or it cannot be made
         raise RenderError(
             f"{brief.display_name}: could not build in a temporary folder under "
             f"{tempfile.gettempdir()}: {os_reason(error)} (nothing was written)"
         ) from None
 
-    recorded = provenance.manifest_fields(record, brief.path, engine="builtin")
+    recorded = provenance.manifest_fields(record, brief.path)
     return publish(brief.display_name, output_dir, stem, built,
                    params=document.params, provenance=recorded, commit=commit)
 
@@ -160,42 +157,40 @@ _PANDOC_OUTPUT = {"html": "out.html", "pdf": "out.typ"}
 
 
 def _build(
-    document: Document,
-    build: Path,
-    formats: tuple[str, ...],
-    fields: Mapping[str, str],
-    pandoc: PandocServer,
+    document: Document, build: Path, formats: tuple[str, ...], pandoc: PandocServer
 ) -> dict[str, bytes]:
-    """Each format's bytes: one Pandoc conversion for all of them, then Typst's PDF."""
+    """Each format's sealed bytes: one Pandoc conversion for all of them, then Typst's PDF."""
     what = document.brief.display_name
-    outputs = [_pandoc_output(document, build, fmt, fields) for fmt in formats]
+    outputs = [_pandoc_output(document, build, fmt) for fmt in formats]
     _report(document, pandoc.convert(build / "body.md", outputs, what=what))
     built: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "html":
-            built[fmt] = (build / _PANDOC_OUTPUT[fmt]).read_bytes()
+            data = (build / _PANDOC_OUTPUT[fmt]).read_bytes()
         else:
             standard = document.brief.format_option("typst", "pdf-standard")
-            built[fmt], messages = compile_typst(
+            data, messages = compile_typst(
                 build / _PANDOC_OUTPUT[fmt], root=build, what=f"{what} (pdf)",
                 pdf_standard=str(standard) if standard else None,
             )
             _report(document, messages)
+        try:
+            built[fmt] = provenance.seal(data)
+        except ValueError:  # a template that drops the record: a bug, not the brief's
+            raise RenderError(f"{what} ({fmt}): the output lost its provenance record") from None
     return built
 
 
-def _pandoc_output(
-    document: Document, build: Path, fmt: str, fields: Mapping[str, str]
-) -> PandocOutput:
+def _pandoc_output(document: Document, build: Path, fmt: str) -> PandocOutput:
     """What Pandoc writes for ``fmt``: the brief's metadata, our template and its
     variables and, for HTML, the images embedded."""
     metadata = pandoc_metadata(document, fmt)
     if fmt == "html":
         sheets = _as_list(document.brief.format_option("html", "css"))
         css = [_project_path(document, sheet).read_text(encoding="utf-8") for sheet in sheets]
-        variables = html_variables(fields, css)
+        variables = html_variables(css)
     else:
-        variables = typst_variables(fields, metadata, source_date())
+        variables = typst_variables(metadata, source_date())
     return PandocOutput(
         name=fmt,
         to=_PANDOC_WRITER[fmt],
@@ -207,34 +202,19 @@ def _pandoc_output(
     )
 
 
-def html_variables(fields: Mapping[str, str], css: Iterable[str] = ()) -> dict[str, Any]:
-    """Template variables for templates/html.html: one meta tag per field, escaped, and
-    the text of each style sheet (the HTML embeds them, as Pandoc's --embed-resources)."""
-    return {
-        "ipsreport-meta": [
-            {"name": html_text(name), "content": html_text(value)} for name, value in fields.items()
-        ],
-        "ipsreport-css": list(css),
-    }
+def html_variables(css: Iterable[str] = ()) -> dict[str, Any]:
+    """Template variables for templates/html.html: the text of each style sheet (the HTML
+    embeds them, as Pandoc's --embed-resources)."""
+    return {"ipsreport-css": list(css)}
 
 
-def typst_variables(
-    fields: Mapping[str, str], metadata: Mapping[str, Any], date: dt.datetime | None
-) -> dict[str, Any]:
+def typst_variables(metadata: Mapping[str, Any], date: dt.datetime | None) -> dict[str, Any]:
     """Template variables for templates/typst-main.typ's ``set document(...)``.
 
     Strings are given as the inside of Typst string literals (the template adds the
     quotes); the date as a Typst ``datetime(...)`` expression, or not at all.
     """
-    variables: dict[str, Any] = {
-        "ipsreport-keywords": [
-            typst_string_body(f"{name}={fields[name]}") for name in KEYWORD_FIELDS if name in fields
-        ],
-    }
-    if SUBJECT_FIELD in fields:
-        variables["ipsreport-description"] = typst_string_body(
-            f"{SUBJECT_FIELD}={fields[SUBJECT_FIELD]}"
-        )
+    variables: dict[str, Any] = {}
     authors = plain_authors(metadata.get("author"))
     if authors:
         variables["ipsreport-authors"] = [typst_string_body(author) for author in authors]

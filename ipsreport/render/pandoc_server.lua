@@ -1,7 +1,7 @@
 --[[
 ipsreport pandoc server: one `pandoc lua` process that converts document after document.
 
-Started by ipsreport/render/_pandoc.py as `pandoc lua pandoc_server.lua CROSSREF`. Each
+Started by ipsreport/render/_pandoc.py as `pandoc lua pandoc_server.lua FILTER...`. Each
 line on stdin is a JSON request for one document; each answer is one JSON line on stdout.
 A request:
 
@@ -12,8 +12,8 @@ A request:
 
 What each output gets is what the command line
 `pandoc BODY --from markdown --to TO --template TEMPLATE --metadata-file META
---defaults VARIABLES --lua-filter CROSSREF --output OUTPUT` gives (the same bytes): the
-body is read once, the cross-reference filter runs on a fresh copy for each format (with
+--defaults VARIABLES --lua-filter FILTER... --output OUTPUT` gives (the same bytes): the
+body is read once, the filters run on a fresh copy for each format (with
 FORMAT set as Pandoc sets it). With "embed_images", every image's source becomes a data:
 URI, as Pandoc's --embed-resources does for <img> (which the Lua API does not offer).
 
@@ -23,7 +23,7 @@ output did; warnings are Pandoc's log messages as JSON ("pretty" is the text). A
 one document does not stop the server.
 ]]
 
-local CROSSREF = arg[1]
+local FILTERS = { table.unpack(arg) }
 
 local function slurp(path)
   local file = assert(io.open(path, "rb"))
@@ -73,8 +73,10 @@ local function convert(request)
       local doc = body:clone()
       doc.meta = meta
       FORMAT = output.to
-      for _, filter in ipairs(dofile(CROSSREF)) do -- fresh numbering for each document
-        doc = doc:walk(filter)
+      for _, file in ipairs(FILTERS) do -- each filter fresh (numbering) for each document
+        for _, filter in ipairs(dofile(file)) do
+          doc = doc:walk(filter)
+        end
       end
       if output.embed_images then
         doc = embed_images(doc, pandoc.path.directory(request.body))

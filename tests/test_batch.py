@@ -400,3 +400,22 @@ def test_an_interrupted_batch_leaves_complete_files_and_resumes(tmp_path: Path) 
                         jobs=2, progress=False)
     assert len(resumed.reused) == len(done)
     assert len(resumed.rendered) == 6 - len(done)
+
+
+@pytest.mark.render
+def test_rows_whose_names_slug_alike_each_get_a_file_of_their_own(tmp_path: Path) -> None:
+    # "a" and "A" slug alike, and "a-ca978112" is what the first of them would have become
+    # with the first digits of its key's SHA-256.
+    table = _write_table(tmp_path / "t.csv", "tekst\na\nA\na-ca978112\n")
+    rows = read_table(table, ("tekst",)).rows
+    assert len({row.stem for row in rows}) == 3
+    out = tmp_path / "out"
+    result = _cli("batch", str(PROJECT_ROOT / "tests" / "fixtures" / "params" / "typed.qmd"),
+                  "--table", str(table), "--output-dir", str(out), "--to", "html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    by_key = {entry["row"]["key"]: name for name, entry in entries.items()}
+    assert sorted(by_key) == ["A", "a", "a-ca978112"]
+    assert len(set(by_key.values())) == 3  # each row's entry is its own file
+    for key, name in by_key.items():
+        assert f"tegn lang: {key}." in (out / name).read_text(encoding="utf-8")

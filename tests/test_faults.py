@@ -12,6 +12,7 @@ descriptor (``ipsreport.render._files.write_fd``).
 from __future__ import annotations
 
 import errno
+import json
 import os
 import resource
 import shutil
@@ -285,3 +286,153 @@ def test_no_room_for_the_temporary_build_folder(
     with pytest.raises(RenderError, match=r"could not build in a temporary folder under .*: Not"):
         write(document, folder)
     assert _contents(folder) == PREVIOUS
+
+
+# -- a real full disk and a real read-only file system ----------------------------------------
+#
+# A tmpfs of a few pages, mounted in a mount namespace of the test's own (an unprivileged
+# user namespace maps the test's user to root there): the kernel itself refuses the bytes.
+
+_NAMESPACE = ["unshare", "--user", "--map-root-user", "--mount"]
+_IN_NAMESPACE = r"""
+import json, os, subprocess, sys
+from pathlib import Path
+mount, free_pages, read_only = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "ro"
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+folder = mount / "out"
+folder.mkdir()
+for name, content in json.loads(sys.argv[4]).items():
+    (folder / name).write_bytes(content.encode())
+stats = os.statvfs(mount)
+filler = (stats.f_bavail - free_pages) * stats.f_frsize
+(mount / "filler").write_bytes(b"\0" * filler)
+if read_only:
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+result = subprocess.run(sys.argv[5:] + ["--output-dir", str(folder)], capture_output=True,
+                        text=True)
+print(json.dumps({"status": result.returncode, "stderr": result.stderr,
+                  "files": {p.name: p.read_text() for p in sorted(folder.iterdir())
+                            if p.name != ".manifest.json.lock"},
+                  "free": os.statvfs(mount).f_bavail}))
+"""
+
+
+def _in_a_small_file_system(
+    tmp_path: Path, free_pages: int, command: list[str], *, read_only: bool = False
+) -> dict[str, Any]:
+    mount = tmp_path / "mnt"
+    mount.mkdir(parents=True)
+    probe = subprocess.run([*_NAMESPACE, "true"], capture_output=True, check=False)
+    if shutil.which("unshare") is None or probe.returncode != 0:
+        pytest.skip("no user and mount namespaces here (unshare) for a file system of our own")
+    previous = {name: content.decode() for name, content in PREVIOUS.items()}
+    result = subprocess.run(
+        [*_NAMESPACE, sys.executable, "-c", _IN_NAMESPACE, str(mount), str(free_pages),
+         "ro" if read_only else "rw", json.dumps(previous), *command],
+        capture_output=True, text=True, check=False, cwd=PROJECT_ROOT, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
+
+
+def _pages(size: int) -> int:
+    return -(-size // 4096)
+
+
+@pytest.mark.parametrize("fills_at", ["pdf", "manifest"])
+def test_a_real_full_disk_leaves_the_folder_as_it_was(tmp_path: Path, fills_at: str) -> None:
+    sizes = tmp_path / "sizes"
+    assert _render(TINY, "--output-dir", sizes).exit_code == 0
+    html, pdf = ((sizes / f"tiny.{fmt}").stat().st_size for fmt in ("html", "pdf"))
+    free = _pages(html) if fills_at == "pdf" else _pages(html) + _pages(pdf)
+    found = _in_a_small_file_system(tmp_path, free, [*CLI, "render", str(TINY)])
+    assert found["status"] == 1, found
+    lines = found["stderr"].strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in found["stderr"]
+    assert lines[0].endswith("No space left on device (nothing was written)")
+    assert found["files"] == {k: v.decode() for k, v in PREVIOUS.items()}  # no .tmp either
+    assert found["free"] == free  # every page the failed render took is free again
+
+
+def test_a_real_read_only_file_system(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("kode,navn\n1,En\n", encoding="utf-8")
+    rows = PROJECT_ROOT / "tests" / "fixtures" / "batch" / "rows.qmd"
+    for command in ([*CLI, "render", str(TINY)],
+                    [*CLI, "batch", str(rows), "--table", str(table)]):
+        found = _in_a_small_file_system(tmp_path / command[3], 100, command, read_only=True)
+        assert found["status"] == 2, found
+        assert found["stderr"].strip().splitlines() == [
+            f"ipsreport: --output-dir '{tmp_path / command[3] / 'mnt' / 'out'}': cannot write "
+            f"to {tmp_path / command[3] / 'mnt' / 'out'} (a read-only file system)"
+        ]
+        assert found["files"] == {k: v.decode() for k, v in PREVIOUS.items()}
+
+
+# -- the manifest ----------------------------------------------------------------------------
+
+
+def test_a_manifest_that_is_a_folder_stops_the_render_before_any_file_changes(
+    tmp_path: Path,
+) -> None:
+    folder = _folder_with_previous_outputs(tmp_path / "out")
+    (folder / "manifest.json").unlink()
+    (folder / "manifest.json").mkdir()
+    document = Document(brief=read_brief(TINY), params={}, markdown="Tekst.\n")
+    with pytest.raises(RenderError, match=r"Is a directory \(nothing was written\)"):
+        write(document, folder)
+    assert (folder / "tiny.html").read_bytes() == PREVIOUS["tiny.html"]
+    assert (folder / "tiny.pdf").read_bytes() == PREVIOUS["tiny.pdf"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".manifest.json.lock", "manifest.json", "tiny.html", "tiny.pdf"]
+
+
+def test_a_writer_that_holds_the_manifest_too_long_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from filelock import FileLock
+
+    from ipsreport.render import _manifest
+
+    folder = _folder_with_previous_outputs(tmp_path / "out")
+    monkeypatch.setattr(_manifest, "LOCK_TIMEOUT", 0.5)
+    document = Document(brief=read_brief(TINY), params={}, markdown="Tekst.\n")
+    other = subprocess.Popen(  # another process holds the folder's manifest lock
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         f"lock = FileLock({str(folder / '.manifest.json.lock')!r}); lock.acquire(); "
+         "print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline() == "held\n"
+        with pytest.raises(RenderError, match=r"another writer has held \.manifest\.json\.lock"):
+            write(document, folder)
+    finally:
+        other.kill()
+        other.wait()
+    assert _contents(folder) == PREVIOUS
+    assert FileLock(str(folder / ".manifest.json.lock")).acquire(timeout=5)
+
+
+def test_the_next_writer_removes_what_dead_writers_left_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    folder = _folder_with_previous_outputs(tmp_path / "out")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)  # a process that has ended
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        left = [f".tiny.pdf.{pid}.abc123.tmp", f".manifest.json.{pid}.x_y.tmp",
+                f".tiny.html.{pid}.q1.old.tmp", f".other.pdf.{pid}.zz.tmp"]
+        filling = f".tiny.pdf.{live.pid}.abc.tmp"  # a live writer's, still being filled
+        for name in [*left, filling]:
+            (folder / name).write_bytes(b"half")
+        document = Document(brief=read_brief(TINY), params={}, markdown="Tekst.\n")
+        write(document, folder)
+        remaining = sorted(p.name for p in folder.glob(".*.tmp"))
+        assert remaining == [filling]
+    finally:
+        live.kill()
+        live.wait()

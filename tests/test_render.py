@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -50,16 +49,6 @@ KOMMUNE = FIXTURES / "kommune.qmd"
 FAILS = FIXTURES / "fails.qmd"
 SLOW = FIXTURES / "slow.qmd"
 
-FAKE_QUARTO = """#!/usr/bin/env python3
-# Stands in for Quarto: writes the file `quarto render` would, holding its arguments.
-import pathlib, sys
-args = sys.argv[1:]
-out = pathlib.Path(args[args.index("--output-dir") + 1]) / args[args.index("--output") + 1]
-params = args[args.index("--execute-params") + 1] if "--execute-params" in args else None
-out.parent.mkdir(parents=True, exist_ok=True)
-text = " ".join(args) + "\\n" + (pathlib.Path(params).read_text() if params else "")
-out.write_text(text)
-"""
 
 
 def _flat(text: str) -> str:
@@ -307,28 +296,6 @@ def test_cli_failing_brief_exits_1_without_output(tmp_path: Path) -> None:
     assert result.output.count("\n") == 1
     assert "fails.qmd: cell 'beregning' (line 11) raised ZeroDivisionError" in result.output
     assert list(tmp_path.iterdir()) == []
-
-
-def test_cli_quarto_engine_gets_validated_params(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    quarto = bin_dir / "quarto"
-    quarto.write_text(FAKE_QUARTO, encoding="utf-8")
-    quarto.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    out = tmp_path / "out"
-    result = _cli(str(KOMMUNE), "-P", "n:5", "--to", "typst", "--output-dir", str(out))
-    assert result.exit_code == 0, result.output
-    pdf = out / "kommune-n-5.pdf"
-    assert result.output.strip() == str(pdf)
-    command, params = pdf.read_text().split("\n", 1)
-    assert f"render {KOMMUNE.resolve()} --to typst --output kommune-n-5.pdf" in command
-    assert params == "n: 5\n"  # an int, as validated, not the string "5"
-    entry = json.loads((out / "manifest.json").read_text())["outputs"]["kommune-n-5.pdf"]
-    assert entry["engine"] == "quarto"
-    assert entry["params"] == {"n": 5}
 
 
 def test_cli_rejects_unknown_format() -> None:

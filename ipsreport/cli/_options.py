@@ -83,8 +83,10 @@ def _checked_output_dir(
             f"--output-dir {shown(value, 200)}: cannot be made: {existing} is not a folder"
         )
     if not os.access(existing, os.W_OK | os.X_OK):
+        read_only = os.statvfs(existing).f_flag & os.ST_RDONLY
+        why = "a read-only file system" if read_only else "permission denied"
         raise IpsreportError(
-            f"--output-dir {shown(value, 200)}: cannot write to {existing} (permission denied)"
+            f"--output-dir {shown(value, 200)}: cannot write to {existing} ({why})"
         )
     return folder
 

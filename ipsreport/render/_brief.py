@@ -8,6 +8,7 @@ starts or any file is written.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +114,7 @@ def read_brief(path: Path | str, *, project: Project | None = None) -> Brief:
     options = merge(_project_options(project), front)
     name = _display_name(path, project)
     spec = options.get(PARAMETER_MODEL_KEY)
-    model = None if spec is None else load_model(str(spec), where=name)
+    model = None if spec is None else load_model(str(spec), where=name, root=project.root)
     return Brief(
         path=path,
         project=project,
@@ -152,11 +153,14 @@ def _validate_with_model(brief: Brief, values: Mapping[str, Any]) -> None:
         raise ParameterError("\n".join(f"{brief.display_name}: {line}" for line in lines)) from None
 
 
-def load_model(spec: str, *, where: str) -> type[BaseModel]:
-    """The pydantic model that ``spec`` (``package.module:Class``) names."""
+def load_model(spec: str, *, where: str, root: Path | None = None) -> type[BaseModel]:
+    """The pydantic model that ``spec`` (``package.module:Class``) names, imported from the
+    installed packages or from the project's folder ``root``."""
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name or not attribute:
         raise BriefError(f"{where}: {PARAMETER_MODEL_KEY}: {shown(spec)} is not 'module:Class'")
+    if root is not None and str(root) not in sys.path:
+        sys.path.append(str(root))
     try:
         model = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:

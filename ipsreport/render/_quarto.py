@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ipsreport import provenance
-from ipsreport.errors import RenderError
+from ipsreport.errors import RenderError, shown
 from ipsreport.render._brief import PreparedNotebook
 from ipsreport.render._output import Output, output_stem, publish
 
@@ -24,17 +24,18 @@ _QUARTO_TO = {"html": "html", "pdf": "typst"}
 
 
 def quarto_command(
-    prepared: PreparedNotebook, fmt: str, output_name: str, output_dir: Path, params_file: Path
+    prepared: PreparedNotebook, fmt: str, output_dir: Path, params_file: Path
 ) -> list[str]:
-    """The ``quarto render`` command line for one format of a prepared brief."""
+    """The ``quarto render`` command line for one format of a prepared brief.
+
+    Quarto refuses ``--output`` together with ``--output-dir`` in a project, so the file
+    keeps Quarto's own name (the brief's, in its folder under ``output_dir``)."""
     command = [
         shutil.which("quarto") or "quarto",
         "render",
         str(prepared.brief.path),
         "--to",
         _QUARTO_TO[fmt],
-        "--output",
-        output_name,
         "--output-dir",
         str(output_dir),
     ]
@@ -46,9 +47,14 @@ def quarto_command(
 def render_with_quarto(
     prepared: PreparedNotebook, formats: Sequence[str], output_dir: Path
 ) -> list[Output]:
-    """Run ``quarto render`` for each format into a scratch folder, then move files in place."""
+    """Run ``quarto render`` for each format into a scratch folder, then publish the files
+    under the names the built-in engine gives them, with their manifest entries."""
     brief = prepared.brief
     stem = output_stem(brief.stem, prepared.params)
+    try:
+        relative = brief.path.relative_to(brief.project.root)
+    except ValueError:
+        relative = Path(brief.path.name)
     built: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="ipsreport-quarto-") as folder:
         scratch = Path(folder)
@@ -56,20 +62,27 @@ def render_with_quarto(
         # Validated values, written as YAML: Quarto reads them with the same types.
         params_file.write_text(yaml.safe_dump(dict(prepared.params)), encoding="utf-8")
         for fmt in formats:
-            name = f"{stem}.{fmt}"
-            command = quarto_command(prepared, fmt, name, scratch / "out", params_file)
+            command = quarto_command(prepared, fmt, scratch / "out", params_file)
             result = subprocess.run(
                 command, cwd=brief.project.root, capture_output=True, text=True, check=False
             )
             if result.returncode != 0:
-                tail = " ".join(" ".join(result.stderr.splitlines()[-5:]).split())
-                raise RenderError(f"{brief.display_name}: quarto render failed ({fmt}): {tail}")
-            produced = scratch / "out" / name
+                raise RenderError(f"{brief.display_name}: quarto render failed ({fmt}): "
+                                  f"{_quarto_error(result.stderr)}")
+            produced = scratch / "out" / relative.with_suffix(f".{fmt}")
             if not produced.is_file():
-                raise RenderError(f"{brief.display_name}: quarto render wrote no {name}")
+                raise RenderError(f"{brief.display_name}: quarto render wrote no {produced.name}")
             built[fmt] = produced.read_bytes()
     record = provenance.of(brief.path, prepared.values, project_root=brief.project.root,
                            engine="quarto")
     recorded = provenance.manifest_fields(record, brief.path)
     return publish(brief.display_name, output_dir, stem, built,
                    params=prepared.params, provenance=recorded)
+
+
+def _quarto_error(stderr: str) -> str:
+    """Quarto's own message (its ERROR line), not the stack trace that follows it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR" in line]
+    chosen = errors[:1] or lines[-3:]
+    return shown(" ".join(" ".join(chosen).split()).replace("\x1b[91m", ""), 300, quote=False)

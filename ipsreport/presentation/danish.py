@@ -49,7 +49,10 @@ def count(value: float, gender: str = "common") -> str:
 
 
 def span(low: float, high: float, decimals: int = 0) -> str:
-    """A range with an en dash: ``span(1, 2) == "1–2"``, ``span(5.31, 20.57, 1) == "5,3–20,6"``."""
+    """A range with an en dash: ``span(1, 2) == "1–2"``, ``span(5.31, 20.57, 1) == "5,3–20,6"``.
+    A range from a negative number reads "-9,5 til 7,9": a dash after a minus sign misleads."""
+    if low < 0:
+        return f"{number(low, decimals)} til {number(high, decimals)}"
     return f"{number(low, decimals)}{EN_DASH}{number(high, decimals)}"
 
 

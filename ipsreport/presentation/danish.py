@@ -41,7 +41,9 @@ def count(value: float, gender: str = "common") -> str:
     """A whole count as running text writes it: in words up to twelve, else in digits:
     ``count(4) == "fire"``, ``count(8) == "otte"``, ``count(50) == "50"``. ``gender``
     ("common" or "neuter") picks "en" or "et" for one (num2words gives "et")."""
-    if value != int(value) or not 0 <= value <= WORDS_UP_TO:
+    if value != int(value):
+        return number(value, 1)
+    if not 0 <= value <= WORDS_UP_TO:
         return number(value)
     if int(value) == 1:
         return "et" if gender == "neuter" else "en"

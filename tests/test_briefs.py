@@ -1,5 +1,10 @@
 """Every brief in reports/ rendered for real (kernel, Pandoc, Typst) and read back.
 
+The HTML outputs (and a batch index page) also go through two real accessibility
+checkers, the Nu Html Checker (npm vnu-jar, on Java) and axe-core (npm @axe-core/cli, in
+Debian's headless chromium), optional tooling that ``.ci/install-checkers`` puts in
+``.ci/checkers/``; where one is missing, its test skips and says what is missing.
+
 The figures asserted are the ones a reader can check in the seed documents; the
 dependence tests change a source figure in a copy of data/ and find the new value in the
 PDF's text, which proves the number is computed, not typed into the prose.
@@ -10,6 +15,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +24,8 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from ipsreport.batch._index import index_html
+from ipsreport.batch._table import read_table
 from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from tests.conftest import normalise
@@ -332,3 +341,72 @@ def test_som_payback_follows_the_prices(
     assert "positivt fra år 1" not in text
     assert "ikke inden for beregningens horisont" in text or re.search(
         r"positivt fra år ([2-9]|1\d)", text)
+
+
+# -- accessibility: the Nu Html Checker and axe-core on every HTML output ------------------
+
+
+CHECKERS = PROJECT_ROOT / ".ci" / "checkers" / "node_modules"
+VNU_JAR = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE = CHECKERS / ".bin" / "axe"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+JAVA = shutil.which("java")
+
+needs_vnu = pytest.mark.skipif(
+    not (VNU_JAR.exists() and JAVA),
+    reason=f"Nu Html Checker not installed ({VNU_JAR} and java; run .ci/install-checkers)",
+)
+needs_axe = pytest.mark.skipif(
+    not (AXE.exists() and CHROMIUM and CHROMEDRIVER),
+    reason=f"axe-core not installed ({AXE}, chromium and chromedriver; run .ci/install-checkers)",
+)
+
+
+@pytest.fixture(scope="module")
+def pages(rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every brief's HTML (the module's render), and a batch index page with two rows."""
+    output = tmp_path_factory.mktemp("index")
+    table = output / "rows.csv"
+    table.write_text("kommunekode,navn,region\n101,København,Region Hovedstaden\n"
+                     "461,Odense,Region Syddanmark\n", encoding="utf-8")
+    rows = read_table(table, ("kommunekode",)).rows
+    index = output / "index.html"
+    index.write_text(index_html(title="IPS i kommunen", source="reports/guide.qmd",
+                                table="rows.csv", rows=rows,
+                                entries={f"{rows[0].stem}.pdf": {}}, formats=("pdf", "html")),
+                     encoding="utf-8")
+    return [rendered / f"{stem}.html" for stem in BRIEFS] + [index]
+
+
+@needs_vnu
+def test_nu_html_checker_finds_no_errors(pages: list[Path]) -> None:
+    assert JAVA is not None
+    result = subprocess.run(
+        [JAVA, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [f"{Path(m.get('url', '')).name}: {m.get('message')}" for m in messages
+              if m.get("type") == "error"]
+    assert errors == []
+    assert result.returncode == 0
+
+
+@needs_axe
+def test_axe_core_finds_no_violations(pages: list[Path]) -> None:
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    result = subprocess.run(
+        [str(AXE), *(page.as_uri() for page in pages), "--stdout",
+         "--chromedriver-path", CHROMEDRIVER, "--chrome-path", CHROMIUM,
+         "--chrome-options", "no-sandbox,headless,disable-gpu,disable-dev-shm-usage"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    reports = json.loads(result.stdout)
+    assert len(reports) == len(pages)  # every page was audited
+    found = {
+        Path(report["url"]).name: [f"{v['id']} ({len(v['nodes'])})" for v in report["violations"]]
+        for report in reports
+    }
+    assert found == {page.name: [] for page in pages}
+    assert all(report["passes"] for report in reports)  # the rules ran

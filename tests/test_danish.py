@@ -39,3 +39,19 @@ def test_rounds_half_away_from_zero_not_to_even() -> None:
     assert danish.number(-0.04, 1) == "0,0"  # no "-0,0"
 
 
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(4, "fire"), (8, "otte"), (3, "tre"), (10, "ti"), (12, "tolv"), (13, "13"), (50, "50"),
+     (1, "en"), (1.5, "1,5")],
+)
+def test_small_whole_numbers_in_words(value: float, expected: str) -> None:
+    assert danish.count(value) == expected
+    assert danish.count(1, gender="neuter") == "et"
+
+
+def test_ranges_take_an_en_dash() -> None:
+    assert danish.span(1, 2) == "1–2"
+    assert danish.span(5.31, 20.57, 1) == "5,3–20,6"
+    assert danish.span(-9.52, 7.88, 1) == "-9,5 til 7,9"  # no dash after a minus

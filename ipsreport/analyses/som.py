@@ -15,11 +15,16 @@ How the model counts (all stated so a reader can follow it by hand):
 * Each participant's net cost is spread evenly over their years in the intervention
   and falls on ``cost_sector`` (the municipality, which runs IPS).
 * The effect, ``effect_pp`` percentage points more in work or education, holds for
-  ``effect_duration_years`` years starting with the year a participant finishes.
-  Each extra citizen in work or education brings each sector its yearly price.
+  ``effect_duration_years`` years. By default (``effect_start="finish_year"``) it counts
+  for the whole of the year a participant finishes; ``"year_after_finish"`` counts it from
+  the next year. The choice decides whether the example pays back in its first year.
+* A share in work or education (Socialstyrelsen's effect is measured 1-18 months after
+  the start) is counted as that share of a person-year in work or education in each year
+  the effect holds: 13,4 percentage points of 50 people are 6,7 person-years a year.
+  Each such person-year brings each sector its yearly price.
 * Budget consequences count for ``horizon_years`` years from the year participants
   finish. Net = consequences - cost (positive: the consequences outweigh the cost).
-* Present values discount year ``t`` by ``(1 + r) ** (t - 1)``.
+* Present values discount year ``t`` by ``(1 + r) ** (t - 1)``: year 1 is the base year.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Scenario(BaseModel):
     price_year: int = Field(ge=1990, le=2100)
     discount_rate_pct: float = Field(ge=0, lt=100, allow_inf_nan=False)
     cost_sector: str = Field(default="kommune", pattern="^(kommune|region|stat)$")
+    effect_start: str = Field(default="finish_year", pattern="^(finish_year|year_after_finish)$")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -134,6 +140,11 @@ class Scenario(BaseModel):
         """The last year with budget consequences."""
         return self.intake_years + self.intervention_years_max - 1 + self.horizon_years - 1
 
+    @property
+    def intervention_years(self) -> tuple[int, ...]:
+        """The whole years a participant may stay, each taken by an equal share of them."""
+        return tuple(range(self.intervention_years_min, self.intervention_years_max + 1))
+
 
 @dataclass(frozen=True)
 class SomResult:
@@ -156,7 +167,7 @@ class SomResult:
 def run(scenario: Scenario) -> SomResult:
     """Run the model year by year; pure, no I/O."""
     years = range(1, scenario.last_year + 1)
-    durations = range(scenario.intervention_years_min, scenario.intervention_years_max + 1)
+    durations = scenario.intervention_years
     weight = 1 / len(durations)
     cost = dict.fromkeys(years, 0.0)
     extra = dict.fromkeys(years, 0.0)  # extra citizens in work or education, per year
@@ -167,8 +178,9 @@ def run(scenario: Scenario) -> SomResult:
             for year in range(start, finish + 1):
                 cost[year] += people * scenario.net_cost_per_participant / duration
             horizon_end = finish + scenario.horizon_years - 1
-            effect_end = min(finish + scenario.effect_duration_years - 1, horizon_end)
-            for year in range(finish, effect_end + 1):
+            first = finish + (scenario.effect_start == "year_after_finish")
+            effect_end = min(first + scenario.effect_duration_years - 1, horizon_end)
+            for year in range(first, effect_end + 1):
                 extra[year] += people * scenario.effect_pp / 100
 
     rows = [
@@ -208,7 +220,7 @@ class Assumption:
     value: float
     unit: str
     origin: str  # "local" (overridden), "assumption" (the package's own), or "source"
-    source: str  # the title of the figure's source
+    source: str  # the id of the figure's source (data/sources.yaml)
 
 
 def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
@@ -226,7 +238,7 @@ def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
         else:
             origin = "source"
         rows.append(Assumption(name, figure_id, figure.meaning, float(value), figure.unit,
-                               origin, data.source_of(figure_id).title))
+                               origin, figure.source))
     return tuple(rows)
 
 

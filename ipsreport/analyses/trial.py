@@ -23,6 +23,9 @@ from ipsreport.sources import SourceData
 
 ARMS = ("ips", "ipse", "sau")  # and "pooled": IPS and IPSE together
 Z_95 = float(stats.norm.ppf(0.975))
+# The conventional level a difference is called statistically significant at; a brief
+# that says "statistisk signifikant" shows it with the test and the p-value.
+SIGNIFICANCE_LEVEL = 0.05
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,17 @@ def compare(intervention: float, control: float, *, a: Share | None = None,
     )
 
 
+def compare_arms(a: Share, b: Share) -> Comparison:
+    """Arm ``a`` against arm ``b`` (e.g. IPSE against IPS): difference, interval and test."""
+    return compare(a.share, b.share, a=a, b=b)
+
+
+def significant(comparison: Comparison, level: float = SIGNIFICANCE_LEVEL) -> bool | None:
+    """Whether the difference is significant at ``level``: its p-value is below it (None
+    where there is no test, as for Copenhagen's shares without counts)."""
+    return None if comparison.p_value is None else comparison.p_value < level
+
+
 def pooled_share(data: SourceData) -> float:
     """The two IPS arms pooled by their sizes: (59,9 x 243 + 59,1 x 238) / 481."""
     n = {arm: data.value(f"trial.{arm}.n") for arm in ("ips", "ipse")}
@@ -131,23 +145,32 @@ def pooled_share(data: SourceData) -> float:
     return sum(shares[arm] * n[arm] for arm in n) / sum(n.values())
 
 
-def analyse(data: SourceData) -> TrialResult:
-    """Recompute every trial figure from the source data."""
+def _arms(data: SourceData) -> tuple[tuple[Share, ...], Share]:
+    """Each arm from the paper, and the two IPS arms pooled."""
     arms = tuple(
         _share(arm, int(data.value(f"trial.{arm}.n")), data.value(f"trial.{arm}.share_18m"))
         for arm in ARMS
     )
-    n_pooled = arms[0].n + arms[1].n
-    pooled = _share("pooled", n_pooled, pooled_share(data))
-    sau = arms[2]
-    # The headline compares the shares as the Danish sources publish them; the interval
-    # and the test rest on the arm sizes behind them.
-    headline = compare(
+    return arms, _share("pooled", arms[0].n + arms[1].n, pooled_share(data))
+
+
+def headline(data: SourceData) -> Comparison:
+    """The shares as the Danish sources publish them (59,5 against 46,5 pct.), with the
+    interval and the test from the arm sizes behind them; reads only those figures."""
+    arms, pooled = _arms(data)
+    return compare(
         data.value("trial.published.ips_share_18m"),
         data.value("trial.published.control_share_18m"),
         a=pooled,
-        b=sau,
+        b=arms[2],
     )
+
+
+def analyse(data: SourceData) -> TrialResult:
+    """Recompute every trial figure from the source data."""
+    arms, pooled = _arms(data)
+    n_pooled = pooled.n
+    headline_ = headline(data)
     copenhagen = compare(
         data.value("trial.copenhagen.ips_share"), data.value("trial.copenhagen.control_share")
     )
@@ -163,7 +186,7 @@ def analyse(data: SourceData) -> TrialResult:
     return TrialResult(
         arms=arms,
         pooled=pooled,
-        headline=headline,
+        headline=headline_,
         copenhagen=copenhagen,
         followup_30m=followup,
         followup_months=int(data.value("trial.followup_months")),

@@ -26,7 +26,7 @@ def check_command(as_json: bool) -> None:
         click.echo(json.dumps(claims.as_json(results), ensure_ascii=False, indent=2))
     else:
         rows = [
-            [f"{r.claim.id}\n«{r.claim.quote}»", r.source_file, r.stated, r.recomputed,
+            [f"{r.claim.id}\n«{r.claim.quote}»", r.source_citation, r.stated, r.recomputed,
              r.verdict_label, f"{r.reason}\n{r.basis}".strip()]
             for r in results
         ]

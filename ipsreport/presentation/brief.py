@@ -5,11 +5,16 @@ a municipality's name, a label from a data file) goes through :func:`text` or
 :func:`table`, which escape Markdown (:mod:`ipsreport.markup`), so it reads literally in
 HTML and PDF under both Quarto and the built-in renderer. Both hand
 ``IPython.display.Markdown`` output to Pandoc as Markdown.
+
+The data :func:`setup` hands a brief remembers which sources it read (each figure's
+source, and each source looked up), so every brief ends with the same "Kilder" section,
+:func:`sources_cited`, listing exactly those, cited in Danish style.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from IPython.display import Markdown, display
@@ -17,16 +22,81 @@ from pydantic import BaseModel
 from tabulate import tabulate
 
 from ipsreport import markup, provenance, sources
-from ipsreport.presentation import charts
+from ipsreport.presentation import charts, citations
+from ipsreport.sources import municipalities
 from ipsreport.validation import validated
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-def setup() -> sources.SourceData:
+class _ReadSources(Mapping[str, sources.Source]):
+    """The data's sources, noting the id of each one looked up."""
+
+    def __init__(self, inner: Mapping[str, sources.Source], read: set[str]) -> None:
+        self._inner, self._read = inner, read
+
+    def __getitem__(self, key: str) -> sources.Source:
+        source = self._inner[key]
+        self._read.add(key)
+        return source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._inner)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+
+@dataclass(frozen=True)
+class BriefData(sources.SourceData):
+    """A brief's data: the same figures, and the ids of the sources it has read so far
+    (each figure's source, each source looked up), for its "Kilder" section."""
+
+    read: set[str] = field(default_factory=set, compare=False)
+
+    @classmethod
+    def of(cls, data: sources.SourceData) -> BriefData:
+        read: set[str] = set()
+        values = {f.name: getattr(data, f.name) for f in fields(sources.SourceData)}
+        values["sources"] = _ReadSources(data.sources, read)
+        return cls(**values, read=read)
+
+    def __getitem__(self, figure_id: str) -> sources.SourceFigure:
+        figure = super().__getitem__(figure_id)
+        self.read.add(figure.source)
+        return figure
+
+    def under(self, prefix: str) -> Iterator[sources.SourceFigure]:
+        found = list(super().under(prefix))
+        self.read.update(f.source for f in found)
+        return iter(found)
+
+
+def setup() -> BriefData:
     """Load the data in force (``$IPSREPORT_DATA_DIR`` or ``data/``) and the chart style."""
     charts.use_house_style()
-    return sources.load()
+    return BriefData.of(sources.load())
+
+
+def municipality(data: sources.SourceData, code: int) -> municipalities.Municipality:
+    """A municipality from the municipality table, which the brief then cites."""
+    found = municipalities.find(code)
+    _ = data.sources["kommuner"]  # looking it up is what cites it
+    return found
+
+
+def sources_cited(data: sources.SourceData) -> Markdown:
+    """The brief's "Kilder": every source it has read so far, cited in Danish style and
+    ordered by author; call it last. The package's own assumptions are not a source: a
+    brief that used one says that such figures are marked "antagelse"."""
+    read = data.read if isinstance(data, BriefData) else set(data.sources)
+    cited = citations.ordered(data.sources[key] for key in sorted(read))
+    lines = [f"- {escape(citations.full(source))}" for source in cited]
+    if any(data.sources[key].kind == "assumption" for key in read):
+        lines.append("")
+        lines.append(escape("Tal mærket «antagelse» er ipsreports egne antagelser og har "
+                            "ingen kilde; kommunen bør erstatte dem med egne tal."))
+    return Markdown("\n".join(lines))
 
 
 def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:

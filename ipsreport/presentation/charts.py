@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ipsreport.analyses.health_economics import HealthEconomicsResult
 from ipsreport.analyses.som import SECTORS, Sensitivity, SomResult
-from ipsreport.analyses.trial import TrialResult
+from ipsreport.analyses.trial import Share, TrialResult
 from ipsreport.paths import templates_dir
 from ipsreport.presentation import danish, labels
 
@@ -114,6 +114,35 @@ def trial_shares(result: TrialResult) -> Figure:
     return figure
 
 
+def trial_shares_reading(result: TrialResult) -> str:
+    """What :func:`trial_shares` draws, in Danish words computed from the same result."""
+    shares = [result.pooled, *result.arms]
+    def name(share: Share) -> str:
+        return "kontrolgruppen" if share.arm == "sau" else labels.ARMS[share.arm]
+
+    listed = danish.join([f"{name(s)} ({danish.pct(s.share)})" for s in shares])
+    control = result.arm("sau")
+    ips_arms = [s for s in shares if s.arm != "sau"]
+    apart = [s for s in ips_arms if s.ci_low > control.ci_high or s.ci_high < control.ci_low]
+    if len(apart) == len(ips_arms):
+        overlap = ("Ingen af IPS-gruppernes konfidensintervaller overlapper kontrolgruppens.")
+    elif not apart:
+        overlap = "Alle IPS-gruppernes konfidensintervaller overlapper kontrolgruppens."
+    else:
+        overlap = (f"Konfidensintervallerne for {danish.join([name(s) for s in apart])}"
+                   " overlapper ikke kontrolgruppens; de øvrige gør.")
+    return f"Diagrammet viser andelene for {listed}. {overlap}"
+
+
+def savings_reading(result: HealthEconomicsResult) -> str:
+    """What :func:`savings` draws, in Danish words."""
+    names = {"ips": "IPS", "ipse": "IPSE"}
+    ordered = sorted(result.savings, key=lambda s: s.per_person, reverse=True)
+    listed = danish.join([f"{danish.kr(s.per_person)} for {names[s.intervention]}"
+                          for s in ordered])
+    return f"Diagrammet viser besparelsen pr. person: {listed}."
+
+
 def savings(result: HealthEconomicsResult) -> Figure:
     """Savings per person against usual jobcenter services, IPS and IPSE."""
     with mpl.rc_context(HOUSE_STYLE):
@@ -154,6 +183,64 @@ def som_years(result: SomResult) -> Figure:
         axes.legend(loc="center right", fontsize=8)
         _clipped_out_of_layout(axes)
     return figure
+
+
+def _years(years: Sequence[int]) -> str:
+    """Years as a reader reads them: "år 3", "år 1–4" for a run, else a list."""
+    years = sorted(years)
+    if len(years) == 1:
+        return f"år {years[0]}"
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"år {danish.span(years[0], years[-1])}"
+    return "år " + danish.join([str(y) for y in years])
+
+
+def som_years_reading(result: SomResult) -> str:
+    """What :func:`som_years` draws, in Danish words computed from the same result: the
+    text beside the chart, so a reader who cannot see it reads the same."""
+    by = result.by_year
+    cost_years = [int(y) for y in by.loc[by["cost"] > 0, "year"]]
+    cons_years = [int(y) for y in by.loc[by["consequences"] > 0, "year"]]
+    parts = []
+    if cost_years:
+        parts.append(f"Diagrammet viser omkostninger i {_years(cost_years)}")
+    if cons_years:
+        peak = float(by["consequences"].max())
+        peak_years = [int(y) for y in by.loc[by["consequences"] >= peak - 0.5, "year"]]
+        parts.append(f"konsekvenser i {_years(cons_years)}, størst i {_years(peak_years)} "
+                     f"med {danish.mio_kr(peak)} om året")
+    text = (" og ".join(parts) if parts else "Diagrammet viser hverken omkostninger eller "
+            "konsekvenser") + "."
+    moving = [int(y) for y in by.loc[by["net"] != 0, "year"]]
+    accumulated = by["accumulated_net"]
+    if moving:
+        last = moving[-1]
+        at_last = float(accumulated[by["year"] == last].iloc[0])
+        text += (f" Det akkumulerede nettoresultat er {danish.mio_kr(float(accumulated.iloc[0]))}"
+                 f" i år {int(by['year'].iloc[0])} og {danish.mio_kr(at_last)} i år {last}")
+        text += (" og ændrer sig ikke derefter." if last < int(by["year"].iloc[-1]) else ".")
+    return text
+
+
+def tornado_reading(rows: Sequence[Sensitivity]) -> str:
+    """What :func:`tornado` draws, in Danish words: which assumption moves the net present
+    value most and least, and how far."""
+    if not rows:
+        return ""
+    ordered = sorted(rows, key=lambda r: abs(r.high_npv - r.low_npv), reverse=True)
+
+    def reach(row: Sensitivity) -> str:
+        low, high = sorted((row.low_npv, row.high_npv))
+        return f"{danish.span(low / 1e6, high / 1e6, 1)} mio. kr."
+
+    def name(row: Sensitivity) -> str:  # the label without its unit in brackets
+        return labels.SENSITIVITY[row.parameter].split(" (")[0].lower()
+
+    most, least = ordered[0], ordered[-1]
+    return (f"Nutidsværdien flytter mest med {name(most)} "
+            f"({reach(most)}) og mindst med {name(least)} "
+            f"({reach(least)}), mod {danish.mio_kr(most.base_npv)} med alle antagelser som i "
+            "beregningen.")
 
 
 def tornado(rows: Sequence[Sensitivity]) -> Figure:

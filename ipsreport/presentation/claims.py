@@ -1,18 +1,30 @@
 """The claims check: every figure the seed documents state, held against the recomputed value.
 
 Each claim in ``data/claims.yaml`` names the stated figure, how the source words it
-(the qualifier) and a recomputation from :data:`CHECKS`. The verdict rules:
+(the qualifier) and a check from :data:`CHECKS`. A check says how it got its value
+(:class:`Method`), and the verdict says it too:
 
-* ``exact``: agrees when the recomputed value, rounded to the digits the source
-  prints, is the stated value (within half a unit of its last digit).
-* ``about`` ("ca.", "omkring"): agrees within 5 % of the stated value.
-* ``just_under`` ("knap", "næsten"): agrees from 10 % below the stated value up to it.
-* ``more_than`` ("mere end"): agrees when the recomputed value is larger.
-* ``consistent``: a statement without a number; agrees when the recomputation holds.
+* ``stemmer``: recomputed from *other* figures (the pooled share from the two arms, a
+  table's total from its lines), and it agrees.
+* ``bekræftet af ...``: the same figure found again in a second source, or in another
+  place of the same source (the text's 2,7 mio. kr. in the proposal's Table 1), and
+  consistent with it; confirmed, not recomputed.
+* ``slået op igen``: the check could only read the stated figure back (the model takes
+  it as an input); it shows the figure is used as stated, nothing more.
+* ``stemmer ikke``: the recomputation disagrees; ``(forklaret)`` when the data file says
+  why (usually two figures that look alike measure different things).
+* ``uoverensstemmelse i kilden``: something inside the source does not fit, and what is
+  at hand cannot say which reading is right.
+* ``kan ikke efterprøves``: not verifiable from what is at hand, with the reason.
 
-A claim with a ``reason`` in the data cannot be verified from what is at hand; its
-recomputation, if any, is shown as context. A disagreement is *explained* when the
-data file says why (usually: two figures that look alike measure different things).
+Whether a value agrees, by the qualifier:
+
+* ``exact``: the recomputed value, rounded to the digits the source prints, is the stated
+  value (within half a unit of its last digit).
+* ``about`` ("ca.", "omkring"): within 5 % of the stated value.
+* ``just_under`` ("knap", "næsten"): from 10 % below the stated value up to it.
+* ``more_than`` ("mere end"): the recomputed value is larger.
+* ``consistent``: a statement without a number; agrees when the check holds.
 """
 
 from __future__ import annotations
@@ -21,65 +33,117 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from ipsreport.analyses import budget, health_economics, som, trial
+from ipsreport.analyses.trial import Comparison
 from ipsreport.errors import DataError
 from ipsreport.presentation import danish
 from ipsreport.sources import Claim, SourceData, SourceFigure, Unit
 
 
 class Verdict(StrEnum):
-    AGREES = "agrees"
+    AGREES = "agrees"  # recomputed from other figures
+    CORROBORATED = "corroborated"  # found again elsewhere, consistent
+    LOOKED_UP = "looked_up"  # only read back
     DISAGREES = "disagrees"
+    INCONSISTENT = "inconsistent"  # inside the source
     NOT_VERIFIABLE = "not_verifiable"
 
 
 VERDICT_LABELS = {
     Verdict.AGREES: "stemmer",
+    Verdict.CORROBORATED: "bekræftet",
+    Verdict.LOOKED_UP: "slået op igen",
     Verdict.DISAGREES: "stemmer ikke",
+    Verdict.INCONSISTENT: "uoverensstemmelse i kilden",
     Verdict.NOT_VERIFIABLE: "kan ikke efterprøves",
+}
+
+
+class Method(StrEnum):
+    """How a check got its value."""
+
+    RECOMPUTED = "recomputed"  # from other figures
+    CORROBORATED = "corroborated"  # the same figure in a second source or place
+    LOOKED_UP = "looked_up"  # the stated figure read back
+
+
+_VERDICT_OF_METHOD = {
+    Method.RECOMPUTED: Verdict.AGREES,
+    Method.CORROBORATED: Verdict.CORROBORATED,
+    Method.LOOKED_UP: Verdict.LOOKED_UP,
 }
 
 
 @dataclass(frozen=True)
 class Recomputed:
-    """A recomputed value in the stated figure's unit, and how it was computed (Danish)."""
+    """A check's value in the stated figure's unit, how it was got, and how (Danish)."""
 
     value: float | None
     unit: Unit
     basis: str
+    method: Method = Method.RECOMPUTED
     holds: bool | None = None  # for 'consistent' claims without a number
     decimals: int | None = None  # shown precision; None: one more than the stated figure
+    corroborated_by: str = "anden kilde"  # Danish: what confirmed it ("kildens Tabel 1")
 
 
 @dataclass(frozen=True)
 class ClaimResult:
     claim: Claim
-    source_file: str
+    source_file: str  # the seed's file name, or the source id (for machines, not readers)
+    source_citation: str  # how a reader sees the source cited
     stated: str  # Danish, as the figure reads
+    stated_value: float
+    stated_unit: Unit
     recomputed: str  # Danish, or "–"
     recomputed_value: float | None
+    recomputed_unit: Unit | None
+    method: Method | None
     basis: str
     verdict: Verdict
     reason: str
     explained: bool = False
+    corroborated_by: str = ""
 
     @property
     def verdict_label(self) -> str:
         label = VERDICT_LABELS[self.verdict]
+        if self.verdict is Verdict.CORROBORATED:
+            return f"{label} af {self.corroborated_by}"
         return f"{label} (forklaret)" if self.explained else label
 
 
-@dataclass(frozen=True)
 class _Context:
-    """Every analysis the checks draw on, computed once."""
+    """The analyses the checks draw on, each computed once and only when a check needs it
+    (so a brief that checks one source's claims reads only the figures those need)."""
 
-    data: SourceData
-    trial: trial.TrialResult
-    budget: budget.BudgetResult
-    som: som.SomResult
-    health: health_economics.HealthEconomicsResult
+    def __init__(self, data: SourceData) -> None:
+        self.data = data
+
+    @cached_property
+    def trial(self) -> trial.TrialResult:
+        return trial.analyse(self.data)
+
+    @cached_property
+    def budget(self) -> budget.BudgetResult:
+        return budget.analyse(self.data)
+
+    @cached_property
+    def som(self) -> som.SomResult:
+        return som.run(som.Scenario.from_data(self.data))
+
+    @cached_property
+    def health(self) -> health_economics.HealthEconomicsResult:
+        return health_economics.analyse(self.data)
+
+    @cached_property
+    def published(self) -> Comparison:
+        """The shares as the Danish sources publish them, compared (no arm sizes needed)."""
+        return trial.compare(self.data.value("trial.published.ips_share_18m"),
+                             self.data.value("trial.published.control_share_18m"))
 
 
 def _check_pooled(c: _Context, _claim: Claim) -> Recomputed:
@@ -90,16 +154,18 @@ def _check_pooled(c: _Context, _claim: Claim) -> Recomputed:
         f"{danish.number(n['ips'])} + {danish.number(s['ipse'], 1)} × "
         f"{danish.number(n['ipse'])}) / {danish.number(sum(n.values()))}"
     )
-    return Recomputed(c.trial.pooled.share, Unit.PCT, basis)
+    return Recomputed(trial.pooled_share(c.data), Unit.PCT, basis)
 
 
 def _check_control(c: _Context, _claim: Claim) -> Recomputed:
-    return Recomputed(c.trial.arm("sau").share, Unit.PCT,
-                      "Kontrolgruppens andel i den videnskabelige artikel (JAMA Psychiatry 2019)")
+    source = c.data.source_of("trial.sau.share_18m")
+    return Recomputed(c.data.value("trial.sau.share_18m"), Unit.PCT,
+                      f"Kontrolgruppens andel i den videnskabelige artikel ({source.label})",
+                      method=Method.CORROBORATED, corroborated_by="anden kilde")
 
 
 def _check_relative_increase(c: _Context, _claim: Claim) -> Recomputed:
-    h = c.trial.headline
+    h = c.published
     return Recomputed(
         h.relative_increase_pct, Unit.PCT,
         f"({danish.number(h.intervention, 1)} − {danish.number(h.control, 1)}) / "
@@ -109,7 +175,7 @@ def _check_relative_increase(c: _Context, _claim: Claim) -> Recomputed:
 
 
 def _check_published_difference(c: _Context, _claim: Claim) -> Recomputed:
-    h = c.trial.headline
+    h = c.published
     return Recomputed(h.difference_pp, Unit.PP,
                       f"{danish.number(h.intervention, 1)} − {danish.number(h.control, 1)}")
 
@@ -127,11 +193,15 @@ def _check_cheaper_and_better(c: _Context, _claim: Claim) -> Recomputed:
     holds = bool(all(s > 0 for s in savings) and arms["ips"] > arms["sau"]
                  and arms["ipse"] > arms["sau"])
     basis = (
-        f"Billigere: besparelser på {danish.join([danish.kr(s) for s in savings])} pr. person; "
-        f"bedre: {danish.pct(arms['ips'])} (IPS) og {danish.pct(arms['ipse'])} (IPSE) i job "
-        f"eller uddannelse mod {danish.pct(arms['sau'])} i kontrolgruppen"
+        f"Billigere: analysens egne besparelser på "
+        f"{danish.join([danish.kr(s) for s in savings])} pr. person (ikke genberegnet); "
+        f"bedre: i forsøgsartiklen {danish.pct(arms['ips'])} (IPS) og "
+        f"{danish.pct(arms['ipse'])} (IPSE) i job eller uddannelse mod "
+        f"{danish.pct(arms['sau'])} i kontrolgruppen. Analysens egne effektmål "
+        "(helbredsrelateret livskvalitet og timer i arbejde eller uddannelse) er ikke til rådighed"
     )
-    return Recomputed(None, Unit.DKK, basis, holds=holds)
+    return Recomputed(None, Unit.DKK, basis, holds=holds, method=Method.CORROBORATED,
+                      corroborated_by="anden kilde")
 
 
 def _check_som_operation(c: _Context, _claim: Claim) -> Recomputed:
@@ -139,14 +209,15 @@ def _check_som_operation(c: _Context, _claim: Claim) -> Recomputed:
     last = s.intake_years + s.intervention_years_max - 1
     return Recomputed(last, Unit.YEARS,
                       f"Sidste optag i år {s.intake_years} er i indsatsen op til "
-                      f"{s.intervention_years_max} år, til og med år {last}")
+                      f"{danish.count(s.intervention_years_max)} år, til og med år {last}")
 
 
 def _check_som_participants(c: _Context, _claim: Claim) -> Recomputed:
     s = c.som.scenario
     return Recomputed(s.participants / s.intake_years, Unit.PERSONS,
                       f"Modellens {danish.number(s.participants)} deltagere fordelt på "
-                      f"{s.intake_years} optagelsesår")
+                      f"{danish.count(s.intake_years)} optagelsesår; modellen tager tallet "
+                      "som input", method=Method.LOOKED_UP)
 
 
 def _check_som_total_cost(c: _Context, _claim: Claim) -> Recomputed:
@@ -167,8 +238,10 @@ def _check_table1_area(area: str) -> Callable[[_Context, Claim], Recomputed]:
     def check(c: _Context, _claim: Claim) -> Recomputed:
         line = c.data.value(f"budget.table1.{area}")
         return Recomputed(line / 1000, Unit.DKK_MILLION,
-                          f"Tabel 1's linje for {area.upper() if area == 'ei' else area}: "
-                          f"{danish.thousands(line)} (1.000 kr.)")
+                          f"Forslagets Tabel 1, linjen for "
+                          f"{'indsats (EI)' if area == 'ei' else area}: "
+                          f"{danish.thousands(line)} (1.000 kr.)",
+                          method=Method.CORROBORATED, corroborated_by="forslagets Tabel 1")
     return check
 
 
@@ -177,20 +250,26 @@ def _check_table_total(table: str) -> Callable[[_Context, Claim], Recomputed]:
         frame = getattr(c.budget, table)
         parts = " + ".join(danish.thousands(v) for v in frame["beloeb"].iloc[:-1])
         return Recomputed(c.budget.table_total(table), Unit.DKK_THOUSAND,
-                          f"Summen af linjerne: {parts}")
+                          f"Summen af tabellens linjer: {parts}")
     return check
 
 
 def _check_earlier_total(c: _Context, claim: Claim) -> Recomputed:
     year = int(c.data[claim.figure].attributes["year"])
     rows = c.budget.earlier_funding[c.budget.earlier_funding["year"] == year]
+    if len(rows) == 1:  # a sum of one line is that line: confirmed, not recomputed
+        return Recomputed(float(rows["beloeb"].sum()), Unit.DKK_THOUSAND,
+                          f"Tabellens eneste bevilling i {year}",
+                          method=Method.CORROBORATED, corroborated_by="tabellens linje")
     return Recomputed(float(rows["beloeb"].sum()), Unit.DKK_THOUSAND,
                       f"Summen af bevillingerne i {year}")
 
 
 def _check_international_trials(c: _Context, _claim: Claim) -> Recomputed:
+    source = c.data.source_of("evidence.brinchmann.trials")
     return Recomputed(c.data.value("evidence.brinchmann.trials"), Unit.COUNT,
-                      "Randomiserede forsøg i Brinchmann m.fl.s metaanalyse (2019)")
+                      f"Randomiserede forsøg i metaanalysen ({source.label})",
+                      method=Method.CORROBORATED, corroborated_by="anden kilde")
 
 
 def _check_ipscenter_vs_control(c: _Context, _claim: Claim) -> Recomputed:
@@ -262,6 +341,8 @@ _AGREEMENT = {
 
 
 def _judge(claim: Claim, figure: SourceFigure, result: Recomputed | None) -> tuple[Verdict, str]:
+    if claim.inconsistency:
+        return Verdict.INCONSISTENT, claim.inconsistency
     if claim.reason:
         return Verdict.NOT_VERIFIABLE, claim.reason
     if result is None:
@@ -273,12 +354,31 @@ def _judge(claim: Claim, figure: SourceFigure, result: Recomputed | None) -> tup
         assert result.value is not None
         agrees = _holds(claim, figure.number, result.value)
     if agrees:
-        return Verdict.AGREES, _AGREEMENT[claim.qualifier]
+        return _VERDICT_OF_METHOD[result.method], _agreement(claim, result)
     if claim.explanation:
         return Verdict.DISAGREES, claim.explanation
     return Verdict.DISAGREES, (
         "Genberegnet afviger fra det angivne, og datafilerne forklarer ikke hvorfor."
     )
+
+
+def _agreement(claim: Claim, result: Recomputed) -> str:
+    if result.method is Method.LOOKED_UP:
+        return ("Tallet kunne kun slås op igen, ikke genberegnes fra andre tal: det viser, at "
+                "det bruges som angivet, ikke at det er rigtigt.")
+    if result.method is Method.CORROBORATED:
+        return (f"Samme tal findes i {result.corroborated_by} og passer med det angivne "
+                f"({_QUALIFIER_RULE[claim.qualifier]}); det er bekræftet, ikke genberegnet.")
+    return _AGREEMENT[claim.qualifier]
+
+
+_QUALIFIER_RULE = {
+    "exact": "afrundet til kildens præcision",
+    "about": "inden for 5 pct., «ca.»",
+    "just_under": "lidt under, «knap»",
+    "more_than": "større end, «mere end»",
+    "consistent": "udsagnet holder",
+}
 
 
 def _shown_decimals(result: Recomputed, stated: int) -> int | None:
@@ -290,18 +390,13 @@ def _shown_decimals(result: Recomputed, stated: int) -> int | None:
     return stated + 1 if result.unit in (Unit.PCT, Unit.PP) else None
 
 
-def check(data: SourceData) -> tuple[ClaimResult, ...]:
-    """Hold every claim in the data against its recomputation."""
-    scenario = som.Scenario.from_data(data)
-    context = _Context(
-        data=data,
-        trial=trial.analyse(data),
-        budget=budget.analyse(data),
-        som=som.run(scenario),
-        health=health_economics.analyse(data),
-    )
+def check(data: SourceData, source: str | None = None) -> tuple[ClaimResult, ...]:
+    """Hold every claim in the data (or only those of ``source``) against its check."""
+    context = _Context(data)
     results = []
     for claim in data.claims:
+        if source is not None and claim.source != source:
+            continue
         if claim.check not in CHECKS:
             raise DataError(f"claims.yaml: claim '{claim.id}': unknown check '{claim.check}' "
                             f"(known: {', '.join(sorted(CHECKS))})")
@@ -316,17 +411,24 @@ def check(data: SourceData) -> tuple[ClaimResult, ...]:
             shown = "holder" if result.holds else "holder ikke"
         else:
             shown = danish.quantity(result.value, result.unit, _shown_decimals(result, decimals))
+        cited = data.sources[claim.source]
         results.append(
             ClaimResult(
                 claim=claim,
-                source_file=data.sources[claim.source].label,
+                source_file=cited.file or cited.id,
+                source_citation=cited.label,
                 stated=danish.quantity(figure.number, figure.unit, decimals),
+                stated_value=figure.number,
+                stated_unit=figure.unit,
                 recomputed=shown,
                 recomputed_value=None if result is None else result.value,
+                recomputed_unit=None if result is None or result.value is None else result.unit,
+                method=None if result is None else result.method,
                 basis="" if result is None else result.basis,
                 verdict=verdict,
                 reason=reason,
                 explained=verdict is Verdict.DISAGREES and bool(claim.explanation),
+                corroborated_by="" if result is None else result.corroborated_by,
             )
         )
     return tuple(results)
@@ -338,19 +440,27 @@ def all_explained(results: tuple[ClaimResult, ...]) -> bool:
 
 
 def as_json(results: tuple[ClaimResult, ...]) -> list[dict[str, Any]]:
-    """Plain JSON-ready records, one per claim."""
+    """Plain JSON-ready records, one per claim: values as numbers with their unit (a
+    :class:`~ipsreport.sources.Unit`), besides the Danish text a reader sees."""
     return [
         {
             "id": r.claim.id,
             "quote": r.claim.quote,
             "source": r.claim.source,
             "source_file": r.source_file,
+            "source_citation": r.source_citation,
             "figure": r.claim.figure,
+            "qualifier": r.claim.qualifier,
             "stated": r.stated,
+            "stated_value": r.stated_value,
+            "stated_unit": str(r.stated_unit),
             "recomputed": r.recomputed,
             "recomputed_value": r.recomputed_value,
+            "recomputed_unit": None if r.recomputed_unit is None else str(r.recomputed_unit),
+            "method": None if r.method is None else str(r.method),
             "basis": r.basis,
             "verdict": str(r.verdict),
+            "verdict_label": r.verdict_label,
             "explained": r.explained,
             "reason": r.reason,
         }

@@ -18,8 +18,14 @@ import decimal
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
+from num2words import num2words
 
 LOCALE = "da_DK"
+# Danish official prose writes whole numbers up to twelve in words ("fire indsatssteder",
+# "otte principper") and larger ones, and any number with a unit of measure, in digits.
+WORDS_UP_TO = 12
+# A range is written with an en dash and no spaces: "1–2 år", "5,3–20,6".
+EN_DASH = "\u2013"
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -29,6 +35,27 @@ def number(value: float, decimals: int = 0) -> str:
     with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
         text = format_decimal(decimal.Decimal(repr(float(value))), pattern, locale=LOCALE)
     return "0" + text[2:] if text.startswith("-0") and set(text[2:]) <= set(",0") else text
+
+
+def count(value: float, gender: str = "common") -> str:
+    """A whole count as running text writes it: in words up to twelve, else in digits:
+    ``count(4) == "fire"``, ``count(8) == "otte"``, ``count(50) == "50"``. ``gender``
+    ("common" or "neuter") picks "en" or "et" for one (num2words gives "et")."""
+    if value != int(value):
+        return number(value, 1)
+    if not 0 <= value <= WORDS_UP_TO:
+        return number(value)
+    if int(value) == 1:
+        return "et" if gender == "neuter" else "en"
+    return str(num2words(int(value), lang="da"))
+
+
+def span(low: float, high: float, decimals: int = 0) -> str:
+    """A range with an en dash: ``span(1, 2) == "1–2"``, ``span(5.31, 20.57, 1) == "5,3–20,6"``.
+    A range from a negative number reads "-9,5 til 7,9": a dash after a minus sign misleads."""
+    if low < 0:
+        return f"{number(low, decimals)} til {number(high, decimals)}"
+    return f"{number(low, decimals)}{EN_DASH}{number(high, decimals)}"
 
 
 def pct(value: float, decimals: int = 1) -> str:

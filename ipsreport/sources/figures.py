@@ -80,7 +80,8 @@ class Status(StrEnum):
 
 
 class Source(BaseModel):
-    """A seed document or a published work that figures cite."""
+    """A seed document or a published work that figures cite, with the parts of its
+    citation (the presentation layer words it in Danish style)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -89,11 +90,17 @@ class Source(BaseModel):
     title: str
     file: str | None = None
     date: dt.date | None = None
+    short: str | None = None  # how a reader sees it cited in a sentence or a table cell
+    author: str | None = None  # authors, or the issuing body of a seed
+    container: str | None = None  # the journal, or the kind of document
+    year: int | None = None
+    details: str | None = None  # volume, issue, pages or article number
+    doi: str | None = None
 
     @property
     def label(self) -> str:
-        """How a reader sees the source cited: the seed's file name, else its title."""
-        return self.file or self.title
+        """How a reader sees the source cited: its short citation, else its title."""
+        return self.short or self.title
 
 
 class SourceFigure(BaseModel):
@@ -197,6 +204,7 @@ class Claim(BaseModel):
         default="exact", pattern="^(exact|about|just_under|more_than|consistent)$"
     )
     explanation: str | None = None  # why a disagreement is expected (a different measure)
+    inconsistency: str | None = None  # what inside the source does not fit, and why it stays open
     reason: str | None = None  # why the claim cannot be verified from what is at hand
 
 

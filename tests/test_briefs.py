@@ -29,6 +29,7 @@ from ipsreport.batch._table import read_table
 from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from tests.conftest import normalise
+from tests.test_lineage import untraced
 
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
@@ -47,8 +48,12 @@ def pdf_text(path: Path) -> str:
 
 
 def html_text(path: Path) -> str:
+    """The page's text as a reader reads it: without the numbers' accounts, which show only
+    on hover or focus."""
     body = path.read_text(encoding="utf-8")
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r'<span id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', " ", body,
+                  flags=re.S)
     return normalise(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
@@ -215,15 +220,17 @@ CITED = {
 def test_every_brief_ends_with_the_sources_it_used(rendered: Path, stem: str) -> None:
     cited, not_cited = CITED[stem]
     for text in (pdf_text(rendered / f"{stem}.pdf"), html_text(rendered / f"{stem}.html")):
-        sources_part = _plain(text[text.rindex("Kilder"):])
+        main_part = text.split("Tal og kilder Hvert tal i teksten")[0]
+        sources_part = _plain(main_part[main_part.rindex("Kilder"):])
         for phrase in cited:
             assert _plain(phrase) in sources_part, f"{stem}: {phrase!r} not in its Kilder"
         for phrase in not_cited:
             assert _plain(phrase) not in sources_part, f"{stem}: cites {phrase!r} unused"
-    # "Kilder" is the last section: no heading after it in the web page.
+    # "Kilder" is the last section but the appendix of the numbers' accounts.
     page = (rendered / f"{stem}.html").read_text(encoding="utf-8")
     headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", page, flags=re.S)
-    assert re.sub(r"<[^>]+>", "", headings[-1]).strip() == "Kilder"
+    assert [re.sub(r"<[^>]+>", "", h).strip() for h in headings[-2:]] == [
+        "Kilder", "Tal og kilder"]
 
 
 def test_guide_renders_for_a_chosen_municipality(tmp_path: Path) -> None:
@@ -410,3 +417,54 @@ def test_axe_core_finds_no_violations(pages: list[Path]) -> None:
     }
     assert found == {page.name: [] for page in pages}
     assert all(report["passes"] for report in reports)  # the rules ran
+
+
+# -- every number carries its lineage (tests/test_lineage.py) ----------------------------
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("stem", ["claims", "copenhagen-budget", "findings", "guide",
+                                  "health-economics", "minister-letter", "som"])
+def test_every_number_in_every_brief_carries_its_lineage(rendered: Path, stem: str) -> None:
+    page = (rendered / f"{stem}.html").read_text(encoding="utf-8")
+    assert untraced(page) == []
+    assert "\ue000" not in page  # no number's marker left in the text
+
+
+@pytest.mark.render
+def test_the_pooled_share_names_both_arms_their_n_and_the_paper(rendered: Path) -> None:
+    page = (rendered / "findings.html").read_text(encoding="utf-8")
+    record = _json(page)
+    pooled = next(n for n in record["numbers"] if n["text"] == "59,5 pct."
+                  and "243" in n["how"])
+    assert "(59,9 × 243 + 59,1 × 238) / (243 + 238)" in pooled["how"]
+    figures = {item["id"]: item for item in pooled["inputs"]}
+    assert set(figures) == {"trial.ips.share_18m", "trial.ips.n", "trial.ipse.share_18m",
+                            "trial.ipse.n"}
+    assert all("JAMA Psychiatry" in item["source"] for item in figures.values())
+    # and on the page: the number's account on hover, its entry in the appendix
+    tip = re.search(r'href="#(tal-\d+)" class="tal"\s+aria-describedby="([^"]+)">59,5\s+pct\.',
+                    page)
+    assert tip is not None
+    assert f'id="{tip.group(2)}"' in page and f'id="{tip.group(1)}"' in page
+
+
+def _json(page: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="ipsreport-tal">(.*?)</script>',
+                      page, flags=re.S)
+    assert found is not None
+    data: dict[str, object] = json.loads(found.group(1).replace("<\\/", "</"))
+    return data
+
+
+@pytest.mark.render
+def test_trace_lists_the_same_numbers_from_the_pdf_as_from_the_html(rendered: Path) -> None:
+    for stem in ("findings", "som"):
+        runs = [CliRunner().invoke(main, ["trace", str(rendered / f"{stem}.{fmt}"), "--json"])
+                for fmt in ("html", "pdf")]
+        assert [run.exit_code for run in runs] == [0, 0], [run.output for run in runs]
+        from_html, from_pdf = (json.loads(run.output) for run in runs)
+        assert from_html == from_pdf
+        assert len(from_html["numbers"]) > 10
+    text = CliRunner().invoke(main, ["trace", str(rendered / "findings.pdf")]).output
+    assert "59,5 pct." in text and "Christensen" in text

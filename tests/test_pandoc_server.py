@@ -17,7 +17,7 @@ import yaml
 from ipsreport.errors import RenderError
 from ipsreport.paths import templates_dir
 from ipsreport.render._pandoc import PandocOutput, PandocServer
-from ipsreport.render._tools import CROSSREF_FILTER, pandoc_path
+from ipsreport.render._tools import FILTERS, pandoc_path
 
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
@@ -65,7 +65,8 @@ def _command_line(build: Path, to: str, template: str) -> bytes:
     subprocess.run(
         [pandoc_path(), "body.md", "--from", "markdown", "--to", to,
          "--template", str(templates_dir() / template), "--metadata-file", "meta.yml",
-         "--defaults", str(build / "variables.yml"), "--lua-filter", str(CROSSREF_FILTER),
+         "--defaults", str(build / "variables.yml"),
+         *(part for path in FILTERS for part in ("--lua-filter", str(path))),
          "--output", f"cli.{to}"],
         cwd=build, check=True, capture_output=True,
     )

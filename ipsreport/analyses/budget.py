@@ -56,7 +56,8 @@ class BudgetResult:
     def table_total(self, table: str) -> float:
         """The recomputed total (1.000 kr.) of ``table1`` or ``table2``: the sum of its lines."""
         frame: pd.DataFrame = getattr(self, table)
-        return float(frame["beloeb"].iloc[:-1].sum())
+        total: float = frame["beloeb"].iloc[:-1].sum()
+        return total
 
     @property
     def tables_add_up(self) -> bool:
@@ -67,13 +68,16 @@ class BudgetResult:
 
 def analyse(data: SourceData) -> BudgetResult:
     """Rebuild the proposal's tables and derived figures from the source data."""
+    # Amounts are kept as the objects they are (object columns), so that each keeps its
+    # lineage (ipsreport.lineage) into the brief's tables.
     t1 = [data[f"budget.table1.{a}"] for a in AREAS]
     table1 = pd.DataFrame(
         [
             {"aktivitet": f.label, "styringsomraade": f.attributes["styringsomraade"],
-             "beloeb": f.number}
+             "beloeb": data.value(f.id)}
             for f in t1
-        ]
+        ],
+        dtype=object,
     )
     table1.loc[len(table1)] = {"aktivitet": data["budget.table1.total"].label,
                                "styringsomraade": "", "beloeb": table1["beloeb"].sum()}
@@ -82,9 +86,10 @@ def analyse(data: SourceData) -> BudgetResult:
         [
             {"omraade": f.label, "udvalg": f.attributes["udvalg"],
              "bevilling": f.attributes["bevilling"],
-             "indtaegt_udgift": f.attributes["indtaegt_udgift"], "beloeb": f.number}
+             "indtaegt_udgift": f.attributes["indtaegt_udgift"], "beloeb": data.value(f.id)}
             for f in t2
-        ]
+        ],
+        dtype=object,
     )
     table2.loc[len(table2)] = {"omraade": data["budget.table2.total"].label, "udvalg": "",
                                "bevilling": "", "indtaegt_udgift": "",
@@ -93,17 +98,18 @@ def analyse(data: SourceData) -> BudgetResult:
     net = {a: data.value(f"budget.net_proposal.{a}") * 1e6 for a in AREAS}
     earlier = pd.DataFrame(
         [
-            {"year": int(f.attributes["year"]), "beloeb": f.number,
+            {"year": int(f.attributes["year"]), "beloeb": data.value(f.id),
              "stated_total": data.value(f"budget.earlier.total.{f.attributes['year']}")}
             for f in data.under("budget.earlier")
             if not f.id.startswith("budget.earlier.total.")
-        ]
+        ],
+        dtype=object,
     )
-    citizens = int(data.value("budget.citizens"))
+    citizens = data.whole("budget.citizens")
     copenhagen = compare(data.value("trial.copenhagen.ips_share"),
                          data.value("trial.copenhagen.control_share"))
     return BudgetResult(
-        year=int(data.value("budget.year")),
+        year=data.whole("budget.year"),
         citizens=citizens,
         table1=table1,
         table2=table2,

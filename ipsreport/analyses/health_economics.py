@@ -40,7 +40,7 @@ def analyse(data: SourceData, participants: int = 1) -> HealthEconomicsResult:
         raise ParameterError(
             f"participants: {participants!r} is not allowed; give a whole number >= 0"
         )
-    horizon = int(data.value("healthecon.horizon_months"))
+    horizon = data.whole("healthecon.horizon_months")
     savings = tuple(
         Savings(
             intervention=name,

@@ -30,15 +30,16 @@ def consultants_needed(data: SourceData, active_citizens: int) -> int:
 
 def fidelity_bands(data: SourceData) -> tuple[FidelityBand, ...]:
     """The IPS-25 bands from the top down, ending with "not IPS" below the fair band."""
-    items = data.value("fidelity.items")
-    top = int(items * data.value("fidelity.item_max"))
-    bottom = int(items * data.value("fidelity.item_min"))
+    items = data.whole("fidelity.items")
+    top = items * data.whole("fidelity.item_max")
+    bottom = items * data.whole("fidelity.item_min")
     bands = []
     high = top
     for name in BANDS:
         figure = data[f"fidelity.band.{name}"]
-        bands.append(FidelityBand(name, figure.label, int(figure.number), high))
-        high = int(figure.number) - 1
+        low = data.whole(figure.id)
+        bands.append(FidelityBand(name, figure.label, low, high))
+        high = low - 1
     bands.append(FidelityBand("not_ips", None, bottom, high))
     return tuple(bands)
 
@@ -63,6 +64,6 @@ def team(data: SourceData, participants_per_year: int, years_min: int, years_max
         participants_per_year=participants_per_year,
         mean_years_in_intervention=mean_years,
         active_citizens=active,
-        caseload_max=int(data.value("fidelity.caseload_max")),
+        caseload_max=data.whole("fidelity.caseload_max"),
         consultants=consultants_needed(data, math.ceil(active)),
     )

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from ipsreport.lineage import KeepsLineage, derived, plain
 from ipsreport.sources import SourceData, Status
 from ipsreport.validation import validated
 
@@ -56,7 +57,7 @@ SCENARIO_FIGURES = {
 }
 
 
-class Prices(BaseModel):
+class Prices(KeepsLineage):
     """Yearly budget consequence per extra citizen in work or education, per sector (DKK)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -69,7 +70,7 @@ class Prices(BaseModel):
         return Prices(**{s: getattr(self, s) * factor for s in SECTORS})
 
 
-class Scenario(BaseModel):
+class Scenario(KeepsLineage):
     """Everything the model needs; defaults come from ``data/som.yaml`` via :meth:`from_data`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -127,6 +128,13 @@ class Scenario(BaseModel):
         given = {k: v for k, v in parameters.items() if v is not None}
         return cls.from_data(data, **given, prices=prices)
 
+    def inputs(self) -> list[float]:
+        """Every number the scenario holds, prices included, each with its lineage where it
+        has one (a source figure, a brief's parameter)."""
+        numbers = [getattr(self, name) for name in type(self).model_fields if name != "prices"]
+        numbers += [getattr(self.prices, sector) for sector in SECTORS]
+        return [n for n in numbers if isinstance(n, int | float) and not isinstance(n, bool)]
+
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed, validated like the original."""
         return validated(type(self), {**self.model_dump(), **changes})
@@ -148,6 +156,8 @@ class Scenario(BaseModel):
 
 @dataclass(frozen=True)
 class SomResult:
+    # The frames' amounts are object columns of traced numbers (ipsreport.lineage), each the
+    # illustration's result from the scenario's inputs.
     scenario: Scenario
     by_sector: pd.DataFrame  # year, sector, cost, consequences, net (DKK)
     by_year: pd.DataFrame  # year, cost, consequences, net, accumulated_net, present_value
@@ -157,11 +167,13 @@ class SomResult:
 
     @property
     def total_cost(self) -> float:
-        return float(self.by_year["cost"].sum())
+        total: float = self.by_year["cost"].sum()
+        return total
 
     @property
     def total_consequences(self) -> float:
-        return float(self.by_year["consequences"].sum())
+        total: float = self.by_year["consequences"].sum()
+        return total
 
 
 def run(scenario: Scenario) -> SomResult:
@@ -187,8 +199,8 @@ def run(scenario: Scenario) -> SomResult:
         {
             "year": year,
             "sector": sector,
-            "cost": cost[year] if sector == scenario.cost_sector else 0.0,
-            "consequences": extra[year] * getattr(scenario.prices, sector),
+            "cost": plain(cost[year]) if sector == scenario.cost_sector else 0.0,
+            "consequences": plain(extra[year] * getattr(scenario.prices, sector)),
         }
         for year in years
         for sector in SECTORS
@@ -197,16 +209,28 @@ def run(scenario: Scenario) -> SomResult:
     by_sector["net"] = by_sector["consequences"] - by_sector["cost"]
     by_year = by_sector.groupby("year", as_index=False)[["cost", "consequences", "net"]].sum()
     by_year["accumulated_net"] = by_year["net"].cumsum()
-    rate = scenario.discount_rate_pct / 100
+    rate = plain(scenario.discount_rate_pct) / 100
     by_year["present_value"] = by_year["net"] / (1 + rate) ** (by_year["year"] - 1)
     paid_back = by_year[(by_year["accumulated_net"] >= 0) & (by_year["cost"].cumsum() > 0)]
+    # Every result is the illustration's, computed from all the scenario's inputs: traced so
+    # (one account for all, not the arithmetic of each cell).
+    inputs = scenario.inputs()
+
+    def result(value: float) -> float:
+        return derived(value, "som", inputs)
+
+    for frame in (by_sector, by_year):
+        for column in ("cost", "consequences", "net", "accumulated_net", "present_value"):
+            if column in frame:
+                frame[column] = pd.Series([result(v) for v in frame[column]], dtype=object)
     return SomResult(
         scenario=scenario,
         by_sector=by_sector,
         by_year=by_year,
-        net_present_value=float(by_year["present_value"].sum()),
-        payback_year=int(paid_back["year"].iloc[0]) if len(paid_back) else None,
-        extra_person_years=sum(extra.values()),
+        net_present_value=result(by_year["present_value"].sum()),
+        payback_year=(derived(int(paid_back["year"].iloc[0]), "som", inputs)
+                      if len(paid_back) else None),
+        extra_person_years=result(plain(sum(extra.values()))),
     )
 
 
@@ -237,7 +261,7 @@ def assumptions(data: SourceData, scenario: Scenario) -> tuple[Assumption, ...]:
             origin = "assumption"
         else:
             origin = "source"
-        rows.append(Assumption(name, figure_id, figure.meaning, float(value), figure.unit,
+        rows.append(Assumption(name, figure_id, figure.meaning, value, figure.unit,
                                origin, figure.source))
     return tuple(rows)
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from ipsreport.lineage import derived, setting
 from ipsreport.sources import SourceData
 
 ARMS = ("ips", "ipse", "sau")  # and "pooled": IPS and IPSE together
 Z_95 = float(stats.norm.ppf(0.975))
 # The conventional level a difference is called statistically significant at; a brief
 # that says "statistisk signifikant" shows it with the test and the p-value.
-SIGNIFICANCE_LEVEL = 0.05
+SIGNIFICANCE_LEVEL = setting("significance_level", 0.05)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,12 @@ class TrialResult:
 
 
 def wilson_interval(events: int, n: int) -> tuple[float, float]:
-    """Wilson score 95 % interval for ``events`` of ``n``, in percent."""
-    ci = stats.binomtest(events, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return 100 * float(ci.low), 100 * float(ci.high)
+    """Wilson score 95 % interval for ``events`` of ``n``, in percent (traced: the method
+    and the counts it is computed from)."""
+    ci = stats.binomtest(int(events), int(n)).proportion_ci(confidence_level=0.95,
+                                                            method="wilson")
+    return (derived(100 * float(ci.low), "wilson_low", (events, n)),
+            derived(100 * float(ci.high), "wilson_high", (events, n)))
 
 
 def newcombe_interval(a: Share, b: Share) -> tuple[float, float]:
@@ -95,7 +99,8 @@ def newcombe_interval(a: Share, b: Share) -> tuple[float, float]:
     d = a.share - b.share
     low = d - math.hypot(a.share - a.ci_low, b.ci_high - b.share)
     high = d + math.hypot(a.ci_high - a.share, b.share - b.ci_low)
-    return low, high
+    return (derived(low, "newcombe_low", (a.share, b.share, a.n, b.n)),
+            derived(high, "newcombe_high", (a.share, b.share, a.n, b.n)))
 
 
 def _share(arm: str, n: int, share: float) -> Share:
@@ -113,8 +118,9 @@ def compare(intervention: float, control: float, *, a: Share | None = None,
     ci = p_value = None
     if a is not None and b is not None:
         ci = newcombe_interval(a, b)
-        table = [[a.events, a.n - a.events], [b.events, b.n - b.events]]
-        p_value = float(stats.chi2_contingency(table, correction=False).pvalue)
+        table = [[int(a.events), int(a.n - a.events)], [int(b.events), int(b.n - b.events)]]
+        p_value = derived(float(stats.chi2_contingency(table, correction=False).pvalue),
+                          "chi2_p", (a.events, a.n, b.events, b.n))
     return Comparison(
         intervention=intervention,
         control=control,
@@ -148,7 +154,7 @@ def pooled_share(data: SourceData) -> float:
 def _arms(data: SourceData) -> tuple[tuple[Share, ...], Share]:
     """Each arm from the paper, and the two IPS arms pooled."""
     arms = tuple(
-        _share(arm, int(data.value(f"trial.{arm}.n")), data.value(f"trial.{arm}.share_18m"))
+        _share(arm, data.whole(f"trial.{arm}.n"), data.value(f"trial.{arm}.share_18m"))
         for arm in ARMS
     )
     return arms, _share("pooled", arms[0].n + arms[1].n, pooled_share(data))
@@ -176,7 +182,7 @@ def analyse(data: SourceData) -> TrialResult:
     )
     shares_30 = {arm: data.value(f"trial.followup_30m.{arm}.share") for arm in ARMS}
     followup = FollowUp(
-        months=int(data.value("trial.followup_30m.months")),
+        months=data.whole("trial.followup_30m.months"),
         shares=shares_30,
         weeks_worked={arm: data.value(f"trial.followup_30m.{arm}.weeks_worked") for arm in ARMS},
         p_value=data.value("trial.followup_30m.p_value"),
@@ -189,6 +195,6 @@ def analyse(data: SourceData) -> TrialResult:
         headline=headline_,
         copenhagen=copenhagen,
         followup_30m=followup,
-        followup_months=int(data.value("trial.followup_months")),
+        followup_months=data.whole("trial.followup_months"),
         sites=data["trial.sites"].names,
     )

@@ -40,6 +40,7 @@ _COMMANDS = {
     "check": "ipsreport.cli.check:check_command",
     "render": "ipsreport.cli.render:render_command",
     "som": "ipsreport.cli.som:som_command",
+    "trace": "ipsreport.cli.trace:trace_command",
     "verify": "ipsreport.cli.verify:verify_command",
 }
 

@@ -13,7 +13,7 @@ source, and each source looked up), so every brief ends with the same "Kilder" s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from tabulate import tabulate
 
 from ipsreport import markup, provenance, sources
-from ipsreport.presentation import charts, citations
+from ipsreport.lineage import Parameter, traced
+from ipsreport.presentation import charts, citations, origins
 from ipsreport.sources import municipalities
 from ipsreport.validation import validated
 
@@ -73,9 +74,12 @@ class BriefData(sources.SourceData):
 
 
 def setup() -> BriefData:
-    """Load the data in force (``$IPSREPORT_DATA_DIR`` or ``data/``) and the chart style."""
+    """Load the data in force (``$IPSREPORT_DATA_DIR`` or ``data/``) and the chart style,
+    and begin the document's account of its numbers (:mod:`~.origins`)."""
     charts.use_house_style()
-    return BriefData.of(sources.load())
+    data = BriefData.of(sources.load())
+    origins.start(data)
+    return data
 
 
 def municipality(data: sources.SourceData, code: int) -> municipalities.Municipality:
@@ -88,7 +92,8 @@ def municipality(data: sources.SourceData, code: int) -> municipalities.Municipa
 def sources_cited(data: sources.SourceData) -> Markdown:
     """The brief's "Kilder": every source it has read so far, cited in Danish style and
     ordered by author; call it last. The package's own assumptions are not a source: a
-    brief that used one says that such figures are marked "antagelse"."""
+    brief that used one says that such figures are marked "antagelse". After it comes the
+    appendix "Tal og kilder": every number the brief showed, with its account."""
     read = data.read if isinstance(data, BriefData) else set(data.sources)
     cited = citations.ordered(data.sources[key] for key in sorted(read))
     lines = [f"- {escape(citations.full(source))}" for source in cited]
@@ -96,7 +101,8 @@ def sources_cited(data: sources.SourceData) -> Markdown:
         lines.append("")
         lines.append(escape("Tal mærket «antagelse» er ipsreports egne antagelser og har "
                             "ingen kilde; kommunen bør erstatte dem med egne tal."))
-    return Markdown("\n".join(lines))
+    appendix = origins.appendix()
+    return Markdown("\n".join(lines) + (f"\n\n{appendix}" if appendix else ""))
 
 
 def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
@@ -105,23 +111,38 @@ def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
 
     Under ``quarto render``, this also writes the document's provenance record into the
     cell's output (:func:`ipsreport.provenance.under_quarto`), so Quarto's outputs carry the
-    record the built-in renderer writes into its own."""
+    record the built-in renderer writes into its own. And it traces each number parameter
+    in the namespace (``ipsreport.lineage``), so that what the brief computes from it
+    shows it as a parameter."""
     values = {key: namespace.get(key) for key in model.model_fields}
     checked = validated(model, values)
     record = provenance.under_quarto(values)
     if record is not None:
         display(Markdown(record))
+    if isinstance(namespace, MutableMapping):
+        # Each number parameter, in the brief's own namespace, now knows it is a parameter:
+        # what is computed from it says so ("parameter: deltagere = 100").
+        for key, value in values.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                namespace[key] = traced(value, Parameter(key, value))
     return checked
 
 
 def escape(value: object) -> str:
-    """Text as Markdown that reads literally: punctuation escaped, line breaks as spaces."""
-    return markup.markdown_text(value)
+    """Text as Markdown that reads literally: punctuation escaped, line breaks as spaces;
+    each number in it (a :class:`~.origins.Number`) a link to its account."""
+    return origins.markdown(value)
 
 
 def text(value: object) -> Markdown:
-    """Inline text from outside the brief's prose, shown literally."""
+    """Inline text from outside the brief's prose, shown literally (its numbers linked)."""
     return Markdown(escape(value))
+
+
+def markdown(text: str) -> str:
+    """Markdown the brief writes itself (a cell with ``output: asis`` prints it), with the
+    numbers formatted into it linked to their accounts; nothing else in it is escaped."""
+    return origins.links(text)
 
 
 def typst_string(value: object) -> str:
@@ -154,16 +175,20 @@ def table(
     """A Markdown pipe table: ``columns`` maps keys to Danish headers; ``formats`` turns
     values into text (e.g. :func:`ipsreport.presentation.danish.pct`); every cell is escaped."""
     formats = formats or {}
-    body = [
-        [escape(formats.get(key, str)(row[key])) for key in columns]
-        for row in rows
-    ]
+    shown = [[formats.get(key, _as_text)(row[key]) for key in columns] for row in rows]
+    body = [[escape(cell) for cell in cells] for cells in shown]
     headers = [escape(header) for header in columns.values()]
     colalign = align or ["left"] + ["right"] * (len(columns) - 1)
     lines = tabulate(body, headers, tablefmt="pipe", colalign=colalign,
                      disable_numparse=True).splitlines()
-    lines[1] = _separator(headers, body, colalign)
+    visible = [[origins.plain(cell) for cell in cells] for cells in shown]
+    lines[1] = _separator(headers, visible, colalign)
     return Markdown("\n".join(lines))
+
+
+def _as_text(value: Any) -> str:
+    """A cell's value as text, a :class:`~.origins.Number` as itself."""
+    return value if isinstance(value, str) else str(value)
 
 
 def _separator(headers: list[str], body: list[list[str]], colalign: Sequence[str]) -> str:

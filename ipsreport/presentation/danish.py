@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from num2words import num2words
+
+from ipsreport.lineage import Operation, is_traced, node_of, plain
+from ipsreport.presentation.origins import Number
 
 LOCALE = "da_DK"
 # Danish official prose writes whole numbers up to twelve in words ("fire indsatssteder",
@@ -27,7 +33,22 @@ WORDS_UP_TO = 12
 # A range is written with an en dash and no spaces: "1–2 år", "5,3–20,6".
 EN_DASH = "\u2013"
 
+_Format = TypeVar("_Format", bound=Callable[..., str])
 
+
+def _keeps_lineage(function: _Format) -> _Format:
+    """A formatter whose text keeps the lineage of the number it formats (its first
+    argument): given a traced number (ipsreport.lineage), it returns a
+    :class:`~.origins.Number` with that lineage; given a plain one, plain text."""
+
+    @functools.wraps(function)
+    def formatted(value: Any, *args: Any, **kwargs: Any) -> str:
+        text = function(plain(value), *args, **kwargs)
+        return Number(text, value.node) if is_traced(value) else text
+
+    return cast(_Format, formatted)
+
+@_keeps_lineage
 def number(value: float, decimals: int = 0) -> str:
     """A number with Danish separators: ``number(2700) == "2.700"``, ``number(27.96, 2)``
     == ``"27,96"``."""
@@ -37,6 +58,7 @@ def number(value: float, decimals: int = 0) -> str:
     return "0" + text[2:] if text.startswith("-0") and set(text[2:]) <= set(",0") else text
 
 
+@_keeps_lineage
 def count(value: float, gender: str = "common") -> str:
     """A whole count as running text writes it: in words up to twelve, else in digits:
     ``count(4) == "fire"``, ``count(8) == "otte"``, ``count(50) == "50"``. ``gender``
@@ -53,36 +75,44 @@ def count(value: float, gender: str = "common") -> str:
 def span(low: float, high: float, decimals: int = 0) -> str:
     """A range with an en dash: ``span(1, 2) == "1–2"``, ``span(5.31, 20.57, 1) == "5,3–20,6"``.
     A range from a negative number reads "-9,5 til 7,9": a dash after a minus sign misleads."""
-    if low < 0:
-        return f"{number(low, decimals)} til {number(high, decimals)}"
-    return f"{number(low, decimals)}{EN_DASH}{number(high, decimals)}"
+    low_text, high_text = number(plain(low), decimals), number(plain(high), decimals)
+    text = f"{low_text} til {high_text}" if low < 0 else f"{low_text}{EN_DASH}{high_text}"
+    if not (is_traced(low) or is_traced(high)):
+        return text
+    return Number(text, Operation("range", (node_of(low), node_of(high))))
 
 
+@_keeps_lineage
 def pct(value: float, decimals: int = 1) -> str:
     """A share in percent: ``pct(59.5) == "59,5 pct."``."""
     return f"{number(value, decimals)} pct."
 
 
+@_keeps_lineage
 def points(value: float, decimals: int = 1) -> str:
     """A difference of shares: ``points(13.0) == "13,0 procentpoint"``."""
     return f"{number(value, decimals)} procentpoint"
 
 
+@_keeps_lineage
 def kr(value: float, decimals: int = 0) -> str:
     """Kroner: ``kr(28800) == "28.800 kr."``."""
     return f"{number(value, decimals)} kr."
 
 
+@_keeps_lineage
 def mio_kr(value_dkk: float, decimals: int = 1) -> str:
     """Millions of kroner from a value in kroner: ``mio_kr(3_600_000) == "3,6 mio. kr."``."""
     return f"{number(value_dkk / 1e6, decimals)} mio. kr."
 
 
+@_keeps_lineage
 def thousands(value_dkk_thousand: float) -> str:
     """A budget-table cell in 1.000 kr.: ``thousands(2700) == "2.700"``."""
     return number(value_dkk_thousand, 0)
 
 
+@_keeps_lineage
 def ratio(value: float, decimals: int = 2) -> str:
     """A ratio or factor: ``ratio(2.07) == "2,07"``."""
     return number(value, decimals)
@@ -98,6 +128,7 @@ def join(names: tuple[str, ...] | list[str]) -> str:
     return format_list(list(names), locale=LOCALE)
 
 
+@_keeps_lineage
 def quantity(value: float, unit: str, decimals: int | None = None) -> str:
     """A figure in its unit as a reader sees it (``unit`` is a :class:`~ipsreport.sources.Unit`
     value): ``quantity(59.5, "pct") == "59,5 pct."``, ``quantity(2.7, "dkk_million")

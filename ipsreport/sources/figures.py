@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ipsreport import validation, yamltext
 from ipsreport.digest import folder_digest
 from ipsreport.errors import DataError
+from ipsreport.lineage import Figure, traced
 from ipsreport.paths import data_dir
 
 SOURCES_FILE = "sources.yaml"
@@ -227,8 +228,21 @@ class SourceData:
             ) from None
 
     def value(self, figure_id: str) -> float:
-        """The numeric value of one figure."""
-        return self[figure_id].number
+        """The numeric value of one figure, carrying its lineage (``ipsreport.lineage``):
+        an int for a figure in a whole unit (persons, counts, years), else a float."""
+        figure = self[figure_id]
+        number = figure.number
+        whole = figure.unit in _WHOLE_UNITS and number == int(number)
+        return traced(int(number) if whole else number,
+                      Figure(figure.id, number, str(figure.unit), figure.source))
+
+    def whole(self, figure_id: str) -> int:
+        """The value of a figure that is a whole number (a count, a number of months), as
+        an int carrying its lineage."""
+        value = self.value(figure_id)
+        if not isinstance(value, int):
+            raise DataError(f"figure '{figure_id}' is not a whole number")
+        return value
 
     def source_of(self, figure_id: str) -> Source:
         return self.sources[self[figure_id].source]

@@ -1,0 +1,407 @@
+"""Where every number in a brief comes from, in Danish, for the reader to see.
+
+The Danish formatting (:mod:`ipsreport.presentation.danish`) turns a traced number
+(:mod:`ipsreport.lineage`) into a :class:`Number`: the text the reader sees ("59,5 pct.")
+that keeps the number's lineage. When a brief shows one (an inline expression, a table
+cell, a sentence built by :func:`ipsreport.presentation.brief.text`), it becomes a link to
+its entry in the appendix "Tal og kilder" at the end of the brief, and, in HTML, carries a
+short account of its origin that shows on hover and on keyboard focus (a ``role=tooltip``
+element the link names with ``aria-describedby``; plain CSS, no script). The appendix lists
+each number once: what it is computed from (each source figure with its meaning and the
+citation of its source, each parameter), and how. The same account is embedded in each
+output as JSON (a ``<script type="application/json">`` in HTML, a file attached to the PDF)
+for ``ipsreport trace``, which reads it back from the file alone.
+
+A sentence built with an f-string keeps its numbers too: while a brief runs (from
+:func:`start`, which ``brief.setup`` calls), a :class:`Number` formatted into a string
+leaves a marker there, which :func:`markdown` turns back into the number's link. Only text
+that reaches the reader through :func:`markdown` is affected; ``str(number)`` is its plain
+text.
+
+The document's state (the numbers shown, in the order first shown) lives here, one
+document at a time: the kernel runs one brief at a time, and ``start`` begins the next.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ipsreport import markup
+from ipsreport.lineage import Figure, Literal, Node, Operation, Parameter, Setting, leaves
+from ipsreport.sources import SourceData, Status
+
+APPENDIX_TITLE = "Tal og kilder"
+JSON_ID = "ipsreport-tal"  # the HTML script element's id, and the PDF attachment's stem
+JSON_VERSION = 1
+_MARK_OPEN, _MARK_TEXT, _MARK_CLOSE = "\ue000", "\ue001", "\ue002"
+_MARK = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_TEXT}([^{_MARK_CLOSE}]*){_MARK_CLOSE}")
+
+
+class Number(str):
+    """A number as the reader sees it, and its lineage (see the module)."""
+
+    node: Node
+
+    def __new__(cls, text: str, node: Node) -> Number:
+        self = super().__new__(cls, text)
+        self.node = node
+        return self
+
+    def __format__(self, spec: str) -> str:
+        text = str.__format__(str(self), spec)
+        if _document is None:
+            return text
+        return f"{_MARK_OPEN}{_document.keep(self)}{_MARK_TEXT}{text}{_MARK_CLOSE}"
+
+    def _repr_markdown_(self) -> str:
+        """How an inline expression shows it: its link (IPython asks for Markdown)."""
+        return markdown(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Number, (str(self), self.node))
+
+
+@dataclass
+class _Entry:
+    number: str  # "tal-3"
+    text: str
+    node: Node
+    occurrences: int = 0
+
+
+@dataclass
+class _Document:
+    data: SourceData
+    kept: list[Number] = field(default_factory=list)  # formatted into strings, by marker
+    entries: dict[tuple[str, Node], _Entry] = field(default_factory=dict)
+
+    def keep(self, number: Number) -> int:
+        self.kept.append(number)
+        return len(self.kept) - 1
+
+    def entry(self, number: Number) -> _Entry:
+        """The appendix entry of ``number``: one per number and lineage, and one for all the
+        results of a model that :data:`SHARED` names (a table of them would else list the
+        same inputs once for every cell)."""
+        node = number.node
+        shared = SHARED.get(node.method or "") if isinstance(node, Operation) else None
+        key = ("", node) if shared else (str(number), node)
+        found = self.entries.get(key)
+        if found is None:
+            found = _Entry(f"tal-{len(self.entries) + 1}", shared or str(number), node)
+            self.entries[key] = found
+        found.occurrences += 1
+        return found
+
+
+_document: _Document | None = None
+
+
+def start(data: SourceData) -> None:
+    """Begin a new document whose figures come from ``data`` (``brief.setup`` calls it)."""
+    global _document
+    _document = _Document(data)
+
+
+def markdown(value: object) -> str:
+    """``value`` as inline Markdown: escaped text, in which each number is its link."""
+    if isinstance(value, Number):
+        return _link(value)
+    return _resolved(markup.one_line(value), markup.markdown_text)
+
+
+def links(text: str) -> str:
+    """Markdown ``text`` with each number formatted into it (its marker) as its link; the
+    rest as it is."""
+    return _resolved(text, lambda part: part)
+
+
+def _resolved(text: str, other: Callable[[str], str]) -> str:
+    """``text`` with each marker as its number's link and the parts between through
+    ``other``."""
+    if _document is None or _MARK_OPEN not in text:
+        return other(text)
+    document = _document
+    parts: list[str] = []
+    position = 0
+    for match in _MARK.finditer(text):
+        parts.append(other(text[position:match.start()]))
+        parts.append(_link(document.kept[int(match.group(1))]))
+        position = match.end()
+    parts.append(other(text[position:]))
+    return "".join(parts)
+
+
+def plain(value: object) -> str:
+    """``value`` as plain text, without the markers numbers leave in formatted strings."""
+    return _MARK.sub(r"\2", str(value))
+
+
+def _link(number: Number) -> str:
+    """The number as a link to its entry, and its account for the reader to see on hover or
+    focus: a span that the link names (``aria-describedby``; the project's filter
+    ``links.lua`` drops it outside HTML and keeps its identifier unique)."""
+    if _document is None:
+        return markup.markdown_text(number)
+    entry = _document.entry(number)
+    tip = f"{entry.number}-{entry.occurrences}"
+    said = markup.markdown_text(short(entry.node, _document.data))
+    return (f"[[{markup.markdown_text(number)}](#{entry.number}){{.tal "
+            f'aria-describedby="{tip}"}}[{said}]{{#{tip} .tal-forklaring role="tooltip"}}]'
+            "{.tal-tal}")
+
+
+# -- the account of a number, in Danish --------------------------------------------------
+
+_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "/", "//": "//", "**": "^"}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "**": 3}
+_UNITS = {"pct": "pct.", "pp": "procentpoint", "dkk": "kr.", "dkk_thousand": "(1.000 kr.)",
+          "dkk_million": "mio. kr.", "persons": "personer", "years": "år",
+          "months": "måneder", "weeks": "uger", "eur": "euro"}
+
+
+def _quantity(value: float, unit: str) -> str:
+    from ipsreport.presentation import danish
+
+    return str(danish.quantity(value, unit, _decimals(value)))
+
+
+def _plain_number(value: float) -> str:
+    from ipsreport.presentation import danish
+
+    return str(danish.number(value, _decimals(value)))
+
+
+def _decimals(value: float) -> int:
+    """As many decimals as the value has (at most four): 59.9 -> 1, 243 -> 0."""
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+# The package's method settings (lineage.setting), as a reader is told of them.
+SETTINGS: Mapping[str, str] = {
+    "significance_level": "signifikansniveauet, som ipsreport tester forskelle på (et "
+                          "metodevalg, ikke et tal fra kilderne)",
+}
+
+# Methods whose results share one entry in "Tal og kilder", and what it is called.
+SHARED: Mapping[str, str] = {
+    "som": "Tal fra ipsreports illustration efter SØM's metode",
+}
+
+# Intervals whose two ends are named methods (wilson_low and wilson_high, ...), as a whole.
+INTERVALS: Mapping[str, Callable[[Sequence[str]], str]] = {
+    "wilson": lambda a: f"Wilsons 95 pct.-interval for {a[0]} af {a[1]}",
+    "newcombe": lambda a: f"Newcombes 95 pct.-interval for forskellen mellem {a[0]} af {a[2]} "
+                          f"og {a[1]} af {a[3]}",
+}
+
+# Named methods (lineage.derived): how each reads, from its inputs' texts.
+METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
+    "wilson_low": lambda a: f"nedre grænse af Wilsons 95 pct.-interval for {a[0]} af {a[1]}",
+    "wilson_high": lambda a: f"øvre grænse af Wilsons 95 pct.-interval for {a[0]} af {a[1]}",
+    "newcombe_low": lambda a: "nedre grænse af Newcombes 95 pct.-interval for forskellen "
+                              f"mellem {a[0]} af {a[2]} og {a[1]} af {a[3]}",
+    "newcombe_high": lambda a: "øvre grænse af Newcombes 95 pct.-interval for forskellen "
+                               f"mellem {a[0]} af {a[2]} og {a[1]} af {a[3]}",
+    "chi2_p": lambda a: f"p-værdi i en chi-i-anden-test af {a[0]} af {a[1]} mod {a[2]} af {a[3]}",
+    "som": lambda a: "ipsreports illustration efter SØM's metode (se modelleringsvalgene) "
+                     f"med {', '.join(a)}",
+    "sum": lambda a: " + ".join(a),
+}
+
+
+# Amounts in thousands or millions of kroner become kroner by a factor of 1.000 or
+# 1.000.000, and back: a change of unit, not a computation. A formula leaves the factor
+# out and shows each amount with its unit instead ("3,6 mio. kr.").
+_SCALES = {("dkk_thousand", 1e3), ("dkk_million", 1e6)}
+_FACTORS = frozenset(factor for _, factor in _SCALES)
+
+
+def unscaled(node: Node) -> Node:
+    """``node`` without a change of unit on top (an amount times or over 1.000.000)."""
+    while (isinstance(node, Operation) and node.op in ("*", "/") and len(node.args) == 2
+           and isinstance(node.args[1], Literal) and node.args[1].value in _FACTORS):
+        node = node.args[0]
+    return node
+
+
+def expression(node: Node, data: SourceData, parent: int = 0) -> str:
+    """How ``node`` is computed, as a formula of the values it is computed from."""
+    node = unscaled(node)
+    if isinstance(node, Figure):
+        amount = any(node.unit == unit for unit, _ in _SCALES)
+        return (_quantity(node.value, node.unit) if parent == 0 or amount
+                else _plain_number(node.value))
+    if isinstance(node, Parameter):
+        return f"{node.name} = {_parameter_value(node.value)}"
+    if isinstance(node, Literal | Setting):
+        return _plain_number(node.value)
+    if node.op == "method":
+        # A method's inputs by their values: each computed one has an account of its own.
+        arguments = [_value(arg) for arg in node.args]
+        words = METHODS.get(node.method or "")
+        return words(arguments) if words else f"{node.method} af {', '.join(arguments)}"
+    if node.op == "range":
+        low, high = (unscaled(arg) for arg in node.args)
+        interval = _interval(low, high)
+        if interval is not None:
+            return interval
+        return f"{expression(low, data)} til {expression(high, data)}"
+    if node.op in _PRECEDENCE:
+        level = _PRECEDENCE[node.op]
+        left = expression(node.args[0], data, level)
+        right = expression(node.args[1], data, level + 1)  # a - (b - c) keeps its brackets
+        text = f"{left} {_SYMBOLS[node.op]} {right}"
+        return f"({text})" if parent > level else text
+    inner = expression(node.args[0], data, 3)
+    unary = {"neg": f"−{inner}", "abs": f"den numeriske værdi af {inner}",
+             "round": f"{inner}, afrundet",
+             "ceil": f"{inner}, rundet op", "floor": f"{inner}, rundet ned"}
+    return unary.get(node.op, f"{node.op}({inner})")
+
+
+def _interval(low: Node, high: Node) -> str | None:
+    """An interval's two ends by one method (``wilson_low``, ``wilson_high`` of the same
+    inputs) in the words of that method's interval; None for any other range."""
+    if not (isinstance(low, Operation) and isinstance(high, Operation)):
+        return None
+    if not (low.method and high.method and low.args == high.args):
+        return None
+    kind, low_end = low.method.rsplit("_", 1) if "_" in low.method else (low.method, "")
+    if (low_end, high.method) != ("low", f"{kind}_high") or kind not in INTERVALS:
+        return None
+    return INTERVALS[kind]([_value(arg) for arg in low.args])
+
+
+def _value(node: Node) -> str:
+    """What ``node`` stands for, as one number: a figure's or a result's value."""
+    node = unscaled(node)
+    if isinstance(node, Figure):
+        return _quantity(node.value, node.unit)
+    if isinstance(node, Parameter):
+        return f"{node.name} = {_parameter_value(node.value)}"
+    if isinstance(node, Operation) and node.value is not None:
+        return _plain_number(node.value)
+    return _plain_number(getattr(node, "value", 0.0))
+
+
+def _parameter_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "sand" if value else "falsk"
+    if isinstance(value, int | float):
+        return _plain_number(value)
+    return str(value)
+
+
+def _figure(figure: Figure, data: SourceData) -> str:
+    meaning = data[figure.id].meaning if figure.id in data.figures else figure.id
+    status = data[figure.id].status if figure.id in data.figures else Status.PUBLISHED
+    label = {Status.ASSUMPTION: " (antagelse)", Status.APPROXIMATION: " (tilnærmet)",
+             Status.UNCONFIRMED: " (ubekræftet, antagelse)"}.get(status, "")
+    return f"{_quantity(figure.value, figure.unit)}: {meaning}{label}"
+
+
+def _citation(source_id: str, data: SourceData) -> str:
+    from ipsreport.presentation import citations
+
+    source = data.sources.get(source_id)
+    return citations.full(source) if source is not None else source_id
+
+
+def _short_citation(source_id: str, data: SourceData) -> str:
+    source = data.sources.get(source_id)
+    return source.label if source is not None else source_id
+
+
+def short(node: Node, data: SourceData) -> str:
+    """A number's origin in a sentence or two: what the reader sees on hover."""
+    node = unscaled(node)
+    inputs = list(leaves(node))
+    sources = sorted({_short_citation(f.source, data) for f in inputs if isinstance(f, Figure)})
+    where = f" Kilde: {'; '.join(sources)}." if sources else ""
+    if isinstance(node, Figure):
+        said = _figure(node, data)
+    elif isinstance(node, Parameter):
+        said = f"Parameter: {expression(node, data)}"
+    elif isinstance(node, Setting):
+        said = f"{_plain_number(node.value)}: {SETTINGS.get(node.name, node.name)}"
+    elif isinstance(node, Operation) and node.method in SHARED:
+        said = (f"Beregnet med ipsreports illustration efter SØM's metode; dens forudsætninger "
+                f"står i «{APPENDIX_TITLE}»")
+    else:
+        said = f"Beregnet: {expression(node, data)}"
+    return _sentence(said) + where
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with one full stop ("3,6 mio. kr." keeps its own)."""
+    return text if text.endswith(".") else text + "."
+
+
+def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
+    """Everything the appendix and ``ipsreport trace`` say of a number, as plain data."""
+    node = unscaled(node)
+    inputs: list[dict[str, Any]] = []
+    for leaf in leaves(node):
+        if isinstance(leaf, Figure):
+            inputs.append({"kind": "figure", "id": leaf.id, "value": leaf.value,
+                           "unit": leaf.unit, "text": _figure(leaf, data),
+                           "source": _citation(leaf.source, data),
+                           "cited": _short_citation(leaf.source, data)})
+        elif isinstance(leaf, Setting):
+            inputs.append({"kind": "setting", "name": leaf.name, "value": leaf.value,
+                           "text": f"{_plain_number(leaf.value)}: "
+                                   f"{SETTINGS.get(leaf.name, leaf.name)}"})
+        else:
+            inputs.append({"kind": "parameter", "name": leaf.name,
+                           "value": _parameter_value(leaf.value),
+                           "text": f"parameter: {expression(leaf, data)}"})
+    how = ("angivet i kilden" if isinstance(node, Figure) else
+           "parameter" if isinstance(node, Parameter) else
+           "metodevalg" if isinstance(node, Setting) else
+           f"beregnet: {expression(node, data)}")
+    return {"text": number, "how": how, "inputs": inputs}
+
+
+def appendix() -> str:
+    """The brief's "Tal og kilder": each number shown, once, with its account; and the same
+    as JSON for ``ipsreport trace``. Empty when the brief showed no traced number."""
+    document = _document
+    if document is None or not document.entries:
+        return ""
+    blocks = [
+        f"## {APPENDIX_TITLE} {{#tal-og-kilder}}",
+        "Hvert tal i teksten er beregnet af ipsreport ud fra kildernes tal. Her står for "
+        "hvert tal, hvad det er beregnet af, og hvordan.",
+    ]
+    record: list[dict[str, Any]] = []
+    for entry in document.entries.values():
+        told = account(entry.text, entry.node, document.data)
+        record.append({"id": entry.number, **told})
+        inputs = "; ".join(
+            f"{item['text']} ({item['cited']})" if item["kind"] == "figure" else item["text"]
+            for item in told["inputs"]
+        )
+        blocks.append(
+            f"::: {{#{entry.number} .tal-kilde}}\n"
+            f"**{markup.markdown_text(entry.text)}**: {markup.markdown_text(told['how'])}."
+            + (f" Indgår: {markup.markdown_text(inputs)}." if inputs else "")
+            + "\n:::"
+        )
+    text = json.dumps({"version": JSON_VERSION, "numbers": record}, ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
+    script = text.replace("</", "<\\/")
+    blocks.append(f'```{{=html}}\n<script type="application/json" id="{JSON_ID}">{script}'
+                  "</script>\n```")
+    blocks.append(
+        "```{=typst}\n"
+        f'#pdf.attach("{JSON_ID}.json", bytes({markup.typst_string(text)}), '
+        'relationship: "supplement", mime-type: "application/json", '
+        f"description: {markup.typst_string(APPENDIX_TITLE)})\n```"
+    )
+    return "\n\n".join(blocks)

@@ -6,10 +6,12 @@ and, in HTML, has its account on hover and focus; the same accounts travel in th
 JSON, which ``ipsreport trace`` reads.
 
 What is not traced, and why (the documented list this file's scan allows):
+- the title block (the front matter's title and subtitle, static text);
 - table and figure numbers ("Tabel 1", "Figur 2");
 - dates ("20. december 2018", "ultimo december 2018", "1. kvartal 2019");
 - numbers inside quoted source text (between « and »);
-- names that contain a number: "IPS-25", "BI3", and "95 pct.-interval", the method's name;
+- names that contain a number: "IPS-25", "BI3", "Overførselssagen 2016-17", a budget
+  account "35.10", the unit "1.000 kr." and "95 pct.-interval", the method's name;
 - the "Kilder" section: its citations' years, volumes and pages;
 - identifiers in the letter's letterhead (address, telephone, CVR number);
 - page numbers (in the PDF).
@@ -27,11 +29,14 @@ from ipsreport.presentation import danish, origins
 MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|"
           "december")
 EXEMPT = re.compile(
-    r"(?:Tabel|Figur|tabel|figur)\s+\d+"
-    rf"|\d{{1,2}}\.\s+(?:{MONTHS})\s+\d{{4}}"
+    r"(?:Tabel|Figur|tabel|figur)\s+\d+"  # table and figure numbers
+    rf"|\d{{1,2}}\.\s+(?:{MONTHS})\s+\d{{4}}"  # dates
     rf"|(?:ultimo|primo|medio)\s+(?:{MONTHS})\s+\d{{4}}|\d\.\s+kvartal\s+\d{{4}}"
-    r"|\b[A-ZÆØÅ]{2,}-?\d+\b"
-    r"|95\s+pct\.-(?:konfidens)?intervall?e?r?"
+    r"|\b\d{4}-\d{2}\b"  # a budget season (2016-17)
+    r"|\b[A-ZÆØÅ]{2,}-?\d+\b"  # names with a number: BI3, IPS-25
+    r"|95\s+pct\.-(?:konfidens)?intervall?e?r?"  # the method's name
+    r"|1\.000\s+kr\."  # the unit of a budget table: "1.000 kr."
+    r"|\b\d{1,2}\.\d{2}\b"  # a budget account (bevilling 35.10): no Danish number
 )
 DIGITS = re.compile(r"\d[\d.,]*")
 
@@ -58,7 +63,7 @@ class _Untraced(html.parser.HTMLParser):
             pass
 
     def handle_data(self, data: str) -> None:
-        skipped = {"head", "script", "style", "title"}
+        skipped = {"head", "script", "style", "title", "header"}
         if self.done or any(tag in skipped for tag, _, _ in self.stack):
             return
         if any(classes & {"tal", "tal-forklaring", "letterhead"} for _, classes, _ in self.stack):

@@ -10,10 +10,12 @@ the cost per citizen, and the expected effect with Copenhagen's own trial result
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from ipsreport.analyses.trial import compare
+from ipsreport.lineage import derived
 from ipsreport.sources import SourceData
 
 AREAS = ("service", "ei")  # Table order: service first, then transfers (EI)
@@ -53,6 +55,13 @@ class BudgetResult:
     def net_per_citizen(self) -> float:
         return self.net_total / self.citizens
 
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """The rows of ``table1``, ``table2`` or ``earlier_funding`` as dicts whose amounts
+        keep their lineage (``DataFrame.to_dict`` would make plain floats of them)."""
+        frame: pd.DataFrame = getattr(self, table)
+        return [dict(zip(frame.columns, values, strict=True))
+                for values in frame.itertuples(index=False, name=None)]
+
     def table_total(self, table: str) -> float:
         """The recomputed total (1.000 kr.) of ``table1`` or ``table2``: the sum of its lines."""
         frame: pd.DataFrame = getattr(self, table)
@@ -69,36 +78,30 @@ class BudgetResult:
 def analyse(data: SourceData) -> BudgetResult:
     """Rebuild the proposal's tables and derived figures from the source data."""
     # Amounts are kept as the objects they are (object columns), so that each keeps its
-    # lineage (ipsreport.lineage) into the brief's tables.
-    t1 = [data[f"budget.table1.{a}"] for a in AREAS]
-    table1 = pd.DataFrame(
-        [
-            {"aktivitet": f.label, "styringsomraade": f.attributes["styringsomraade"],
-             "beloeb": data.value(f.id)}
-            for f in t1
-        ],
-        dtype=object,
-    )
-    table1.loc[len(table1)] = {"aktivitet": data["budget.table1.total"].label,
-                               "styringsomraade": "", "beloeb": table1["beloeb"].sum()}
-    t2 = [data[f"budget.table2.{a}"] for a in AREAS]
-    table2 = pd.DataFrame(
-        [
-            {"omraade": f.label, "udvalg": f.attributes["udvalg"],
-             "bevilling": f.attributes["bevilling"],
-             "indtaegt_udgift": f.attributes["indtaegt_udgift"], "beloeb": data.value(f.id)}
-            for f in t2
-        ],
-        dtype=object,
-    )
-    table2.loc[len(table2)] = {"omraade": data["budget.table2.total"].label, "udvalg": "",
-                               "bevilling": "", "indtaegt_udgift": "",
-                               "beloeb": table2["beloeb"].sum()}
+    # lineage (ipsreport.lineage) into the brief's tables (read them with rows()).
+    lines1: list[dict[str, Any]] = [
+        {"aktivitet": f.label, "styringsomraade": f.attributes["styringsomraade"],
+         "beloeb": data.value(f.id)}
+        for f in (data[f"budget.table1.{a}"] for a in AREAS)
+    ]
+    lines1.append({"aktivitet": data["budget.table1.total"].label, "styringsomraade": "",
+                   "beloeb": sum(line["beloeb"] for line in lines1)})
+    table1 = pd.DataFrame(lines1, dtype=object)
+    lines2: list[dict[str, Any]] = [
+        {"omraade": f.label, "udvalg": f.attributes["udvalg"],
+         "bevilling": f.attributes["bevilling"],
+         "indtaegt_udgift": f.attributes["indtaegt_udgift"], "beloeb": data.value(f.id)}
+        for f in (data[f"budget.table2.{a}"] for a in AREAS)
+    ]
+    lines2.append({"omraade": data["budget.table2.total"].label, "udvalg": "", "bevilling": "",
+                   "indtaegt_udgift": "", "beloeb": sum(line["beloeb"] for line in lines2)})
+    table2 = pd.DataFrame(lines2, dtype=object)
     gross = {a: data.value(f"budget.gross_need.{a}") * 1e6 for a in AREAS}
     net = {a: data.value(f"budget.net_proposal.{a}") * 1e6 for a in AREAS}
     earlier = pd.DataFrame(
         [
-            {"year": int(f.attributes["year"]), "beloeb": data.value(f.id),
+            {"year": derived(int(f.attributes["year"]), "year_of", (data.value(f.id),)),
+             "beloeb": data.value(f.id),
              "stated_total": data.value(f"budget.earlier.total.{f.attributes['year']}")}
             for f in data.under("budget.earlier")
             if not f.id.startswith("budget.earlier.total.")

@@ -212,6 +212,7 @@ METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
     "som": lambda a: "ipsreports illustration efter SØM's metode (se modelleringsvalgene) "
                      f"med {', '.join(a)}",
     "sum": lambda a: " + ".join(a),
+    "year_of": lambda a: f"året for {a[0]}",
 }
 
 

@@ -17,6 +17,21 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _TYPST_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
 
 
+class Made(str):
+    """Markdown the package has built itself (a cross-reference), and the text a reader sees
+    of it: escaping leaves it as it is. Nothing from outside the package may be made one."""
+
+    visible: str
+
+    def __new__(cls, markdown: str, visible: str) -> Made:
+        self = super().__new__(cls, markdown)
+        self.visible = visible
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Made, (str(self), self.visible))
+
+
 def one_line(value: object) -> str:
     """``value`` as text on one line: every run of whitespace a single space."""
     return " ".join(str(value).split())
@@ -25,7 +40,13 @@ def one_line(value: object) -> str:
 def markdown_text(value: object) -> str:
     """Text as inline Pandoc Markdown that reads literally: on one line, every ASCII
     punctuation mark escaped."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(value))
+    return markdown_punctuation(one_line(value))
+
+
+def markdown_punctuation(text: str) -> str:
+    """``text`` with every ASCII punctuation mark escaped, its spaces as they are (for a
+    part of a line that :func:`one_line` has made)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def typst_string_body(text: str) -> str:

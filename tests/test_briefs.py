@@ -52,7 +52,7 @@ def html_text(path: Path) -> str:
     on hover or focus."""
     body = path.read_text(encoding="utf-8")
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r'<span id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', " ", body,
+    body = re.sub(r'<span\s+id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', " ", body,
                   flags=re.S)
     return normalise(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
@@ -468,3 +468,20 @@ def test_trace_lists_the_same_numbers_from_the_pdf_as_from_the_html(rendered: Pa
         assert len(from_html["numbers"]) > 10
     text = CliRunner().invoke(main, ["trace", str(rendered / "findings.pdf")]).output
     assert "59,5 pct." in text and "Christensen" in text
+
+
+@pytest.mark.render
+def test_a_changed_source_figure_changes_the_number_and_its_account(
+    tmp_path: Path, changed_data: Callable[..., Path]
+) -> None:
+    # IPS at 70,0 pct. pools with IPSE's 59,1 pct. (n 243 and 238) to 64,6 pct.
+    directory = changed_data({"trial.ips.share_18m": 70.0})
+    render(tmp_path, "reports/findings.qmd", "--to", "html", env={DATA_DIR_ENV: str(directory)})
+    record = _json((tmp_path / "findings.html").read_text(encoding="utf-8"))
+    numbers = record["numbers"]
+    assert isinstance(numbers, list)
+    pooled = next(n for n in numbers if n["text"] == "64,6 pct.")
+    assert "(70 × 243 + 59,1 × 238) / (243 + 238)" in pooled["how"]
+    assert not any("59,9" in n["how"] for n in numbers)  # the old IPS share is gone
+    stated = next(item for item in pooled["inputs"] if item["id"] == "trial.ips.share_18m")
+    assert stated["value"] == 70.0 and stated["text"].startswith("70 pct.: Andel i job")

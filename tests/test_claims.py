@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ipsreport import sources
 from ipsreport.cli import main
+from ipsreport.errors import DataError
 from ipsreport.presentation import claims
 from tests.conftest import normalise
 
@@ -149,3 +151,38 @@ def test_unexplained_disagreement_exits_1(changed_data: Callable[..., Path]) -> 
     result = CliRunner().invoke(main, ["check", "--data-dir", str(directory)])
     assert result.exit_code == 1
     assert "unexplained disagreements: inklusion-ips-004, inklusion-ips-001" in result.output
+
+
+# -- a claim's reader text names figures; it types no number -------------------------------
+
+
+def test_a_claims_reader_text_prints_the_figures_it_names(
+    changed_data: Callable[..., Path],
+) -> None:
+    said = {r.claim.id: r.reason for r in claims.check(sources.load())}["three-times-001"]
+    assert "Metaanalysen af 27 forsøg finder en relativ risiko på 2,07 (1,82–2,35)" in said
+    assert "61 pct. i ordinært arbejde med IPS mod 23 pct." in said
+    directory = changed_data({"evidence.brinchmann.trials": 28})
+    changed = {r.claim.id: r.reason for r in claims.check(sources.load(directory))}
+    assert "Metaanalysen af 28 forsøg" in changed["three-times-001"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Metaanalysen af 27 forsøg.", "the text types the number '27'"),
+        ("Se {evidence.no_such_figure}.", "names an unknown figure '{evidence.no_such_figure}'"),
+    ],
+)
+def test_a_number_typed_into_a_claims_text_is_refused(
+    data_copy: Path, text: str, problem: str
+) -> None:
+    path = data_copy / "claims.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    claim = next(c for c in document["claims"] if c["id"] == "three-times-001")
+    claim["reason"] = text
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        sources.load(data_copy)
+    assert "claim 'three-times-001'" in str(raised.value) and problem in str(raised.value)

@@ -8,11 +8,16 @@ JSON, which ``ipsreport trace`` reads.
 What is not traced, and why (the documented list this file's scan allows):
 - the title block (the front matter's title and subtitle, static text);
 - table and figure numbers ("Tabel 1", "Figur 2");
-- dates ("20. december 2018", "ultimo december 2018", "1. kvartal 2019");
+- dates ("20. december 2018", "ultimo december 2018", "januar 2021", "1. kvartal 2019");
 - numbers inside quoted source text (between « and »);
 - names that contain a number: "IPS-25", "BI3", "Overførselssagen 2016-17", a budget
   account "35.10", the unit "1.000 kr." and "95 pct.-interval", the method's name;
-- the "Kilder" section: its citations' years, volumes and pages;
+- the "Kilder" section: its citations' years, volumes and pages; and a short citation's year
+  elsewhere ("Christensen m.fl. (2019)");
+- a figure's meaning as its source defines it (class "definition"): "1–18 måneder efter
+  påbegyndt indsats" is part of what the effect measures;
+- cross-references (class "henvisning"): a table's "Nr." that leads to its entry, a short
+  citation that leads to its source in "Kilder";
 - identifiers in the letter's letterhead (address, telephone, CVR number);
 - page numbers (in the PDF).
 """
@@ -20,10 +25,13 @@ What is not traced, and why (the documented list this file's scan allows):
 from __future__ import annotations
 
 import html.parser
+import json
 import re
 
+import pytest
+
 from ipsreport import lineage, sources
-from ipsreport.analyses import trial
+from ipsreport.analyses import som, trial
 from ipsreport.presentation import danish, origins
 
 MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|"
@@ -31,7 +39,8 @@ MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|nov
 EXEMPT = re.compile(
     r"(?:Tabel|Figur|tabel|figur)\s+\d+"  # table and figure numbers
     rf"|\d{{1,2}}\.\s+(?:{MONTHS})\s+\d{{4}}"  # dates
-    rf"|(?:ultimo|primo|medio)\s+(?:{MONTHS})\s+\d{{4}}|\d\.\s+kvartal\s+\d{{4}}"
+    rf"|(?:{MONTHS})\s+\d{{4}}|\d\.\s+kvartal\s+\d{{4}}"
+    r"|\(\d{4}\)"  # a short citation's year: Christensen m.fl. (2019)
     r"|\b\d{4}-\d{2}\b"  # a budget season (2016-17)
     r"|\b[A-ZÆØÅ]{2,}-?\d+\b"  # names with a number: BI3, IPS-25
     r"|95\s+pct\.-(?:konfidens)?intervall?e?r?"  # the method's name
@@ -39,6 +48,8 @@ EXEMPT = re.compile(
     r"|\b\d{1,2}\.\d{2}\b"  # a budget account (bevilling 35.10): no Danish number
 )
 DIGITS = re.compile(r"\d[\d.,]*")
+# A number (and its account), the letterhead, a cross-reference, a figure's definition.
+EXEMPT_CLASSES = {"tal", "tal-forklaring", "letterhead", "henvisning", "definition"}
 
 
 class _Untraced(html.parser.HTMLParser):
@@ -66,7 +77,7 @@ class _Untraced(html.parser.HTMLParser):
         skipped = {"head", "script", "style", "title", "header"}
         if self.done or any(tag in skipped for tag, _, _ in self.stack):
             return
-        if any(classes & {"tal", "tal-forklaring", "letterhead"} for _, classes, _ in self.stack):
+        if any(classes & EXEMPT_CLASSES for _, classes, _ in self.stack):
             return
         text = EXEMPT.sub(" ", re.sub(r"«[^»]*»", " ", data))
         self.found += [text[max(0, m.start() - 30): m.end() + 20].strip()
@@ -113,3 +124,47 @@ def test_the_scan_finds_a_number_without_lineage() -> None:
             '<a class="tal" href="#tal-1">59,5 pct.</a></span> og 46,5 pct. «13 pct.» '
             '20. december 2018 IPS-25.</p></body></html>')
     assert [found.split()[0] for found in untraced(page)] == ["og"]
+
+
+@pytest.fixture
+def document(monkeypatch: pytest.MonkeyPatch) -> sources.SourceData:
+    """A document under way, as ``brief.setup`` starts one (and none after the test)."""
+    monkeypatch.setattr(origins, "_document", None)
+    data = sources.load()
+    origins.start(data)
+    return data
+
+
+def test_text_keeps_its_spaces_beside_a_linked_number(document: sources.SourceData) -> None:
+    shown = danish.number(document.value("trial.ips.n"))
+    text = origins.markdown(f"i alt {shown} deltagere.")
+    assert text.startswith("i alt [[243](#tal-1)")
+    assert text.endswith("{.tal-tal} deltagere\\.")
+
+
+def test_a_models_results_share_one_entry_with_every_input(
+    document: sources.SourceData,
+) -> None:
+    scenario = som.Scenario.from_data(document)
+    result = som.run(scenario)
+    rows = som.sensitivity(scenario)
+    origins.markdown(f"{danish.mio_kr(result.net_present_value)} og "
+                     f"{danish.thousands(result.by_year['cost'].iloc[0] / 1000)} og "
+                     f"{danish.mio_kr(rows[0].low_npv)}")
+    record = json.loads(re.search(r'id="ipsreport-tal">(.*?)</script>', origins.appendix(),
+                                  flags=re.S).group(1))  # type: ignore[union-attr]
+    [entry] = record["numbers"]
+    assert entry["text"] == "Tal fra ipsreports illustration efter SØM's metode"
+    names = {item.get("id") or item.get("name") for item in entry["inputs"]}
+    # the scenario's figures, and the setting by which the sensitivity case moved one
+    assert {"som.example.effect", "som.price.kommune", "som_sensitivity_wide"} <= names
+
+
+def test_an_assumption_is_called_ours_not_stated(document: sources.SourceData) -> None:
+    price = document.value("som.price.kommune")
+    told = origins.account(danish.kr(price), price.node, document)  # type: ignore[attr-defined]
+    assert told["how"] == "ipsreports antagelse, ikke et tal fra kilderne"
+    assert told["inputs"][0]["cited"] is None
+    stated = document.value("trial.ips.n")
+    told = origins.account("243", stated.node, document)  # type: ignore[attr-defined]
+    assert told["how"] == "angivet i kilden"

@@ -35,7 +35,7 @@ from typing import Any, Self
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
-from ipsreport.lineage import KeepsLineage, derived, plain
+from ipsreport.lineage import KeepsLineage, derived, is_traced, plain, setting
 from ipsreport.sources import SourceData, Status
 from ipsreport.validation import validated
 
@@ -129,11 +129,13 @@ class Scenario(KeepsLineage):
         return cls.from_data(data, **given, prices=prices)
 
     def inputs(self) -> list[float]:
-        """Every number the scenario holds, prices included, each with its lineage where it
-        has one (a source figure, a brief's parameter)."""
+        """The numbers the scenario holds that have a lineage (a source figure, a brief's
+        parameter), prices included: what the illustration's results are computed from."""
         numbers = [getattr(self, name) for name in type(self).model_fields if name != "prices"]
         numbers += [getattr(self.prices, sector) for sector in SECTORS]
-        return [n for n in numbers if isinstance(n, int | float) and not isinstance(n, bool)]
+        # A number without lineage (the prices' year, an attribute of the price figures) has
+        # nothing to say in an account.
+        return [n for n in numbers if is_traced(n)]
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed, validated like the original."""
@@ -164,16 +166,8 @@ class SomResult:
     net_present_value: float
     payback_year: int | None  # first year the accumulated net is >= 0, None if never
     extra_person_years: float  # citizen-years in work or education gained
-
-    @property
-    def total_cost(self) -> float:
-        total: float = self.by_year["cost"].sum()
-        return total
-
-    @property
-    def total_consequences(self) -> float:
-        total: float = self.by_year["consequences"].sum()
-        return total
+    total_cost: float  # over all years
+    total_consequences: float
 
 
 def run(scenario: Scenario) -> SomResult:
@@ -220,6 +214,9 @@ def run(scenario: Scenario) -> SomResult:
         return derived(value, "som", inputs)
 
     for frame in (by_sector, by_year):
+        # The years too: which years have costs and consequences is the scenario's doing.
+        frame["year"] = pd.Series([derived(int(y), "som", inputs) for y in frame["year"]],
+                                  dtype=object)
         for column in ("cost", "consequences", "net", "accumulated_net", "present_value"):
             if column in frame:
                 frame[column] = pd.Series([result(v) for v in frame[column]], dtype=object)
@@ -231,6 +228,8 @@ def run(scenario: Scenario) -> SomResult:
         payback_year=(derived(int(paid_back["year"].iloc[0]), "som", inputs)
                       if len(paid_back) else None),
         extra_person_years=result(plain(sum(extra.values()))),
+        total_cost=result(plain(by_year["cost"].sum())),
+        total_consequences=result(plain(by_year["consequences"].sum())),
     )
 
 
@@ -278,17 +277,28 @@ class Sensitivity:
     base_npv: float
 
 
+# How far the sensitivity analysis moves an input: choices of the package, not source figures.
+SENSITIVITY_WIDE = setting("som_sensitivity_wide", 0.5)  # effect and net cost: +/- 50 %
+SENSITIVITY_PRICES = setting("som_sensitivity_prices", 0.25)  # the prices: +/- 25 %
+SENSITIVITY_SHORTEST = setting("som_sensitivity_shortest", 1)  # the effect's shortest (years)
+
+
 def sensitivity(scenario: Scenario) -> tuple[Sensitivity, ...]:
-    """Effect and net cost +/- 50 %, prices +/- 25 %, effect duration 1 year to double."""
+    """Effect and net cost +/- :data:`SENSITIVITY_WIDE` (50 %), prices +/-
+    :data:`SENSITIVITY_PRICES` (25 %), effect duration :data:`SENSITIVITY_SHORTEST` (1 year)
+    to double (within the horizon)."""
     base = run(scenario).net_present_value
     duration = scenario.effect_duration_years
+    wide, prices = SENSITIVITY_WIDE, SENSITIVITY_PRICES
     cases: list[tuple[str, Any, Any, dict[str, Any], dict[str, Any]]] = [
-        ("effect_pp", scenario.effect_pp * 0.5, scenario.effect_pp * 1.5, {}, {}),
-        ("prices", 0.75, 1.25,
-         {"prices": scenario.prices.scaled(0.75)}, {"prices": scenario.prices.scaled(1.25)}),
-        ("effect_duration_years", 1, min(2 * duration, scenario.horizon_years), {}, {}),
-        ("net_cost_per_participant",
-         scenario.net_cost_per_participant * 0.5, scenario.net_cost_per_participant * 1.5, {}, {}),
+        ("effect_pp", scenario.effect_pp * (1 - wide), scenario.effect_pp * (1 + wide), {}, {}),
+        ("prices", 1 - prices, 1 + prices,
+         {"prices": scenario.prices.scaled(1 - prices)},
+         {"prices": scenario.prices.scaled(1 + prices)}),
+        ("effect_duration_years", SENSITIVITY_SHORTEST,
+         min(2 * duration, scenario.horizon_years), {}, {}),
+        ("net_cost_per_participant", scenario.net_cost_per_participant * (1 - wide),
+         scenario.net_cost_per_participant * (1 + wide), {}, {}),
     ]
     results = []
     for name, low, high, low_change, high_change in cases:
@@ -297,8 +307,8 @@ def sensitivity(scenario: Scenario) -> tuple[Sensitivity, ...]:
         results.append(
             Sensitivity(
                 parameter=name,
-                low_setting=float(low),
-                high_setting=float(high),
+                low_setting=low,
+                high_setting=high,
                 low_npv=run(low_scenario).net_present_value,
                 high_npv=run(high_scenario).net_present_value,
                 base_npv=base,

@@ -96,13 +96,24 @@ def sources_cited(data: sources.SourceData) -> Markdown:
     appendix "Tal og kilder": every number the brief showed, with its account."""
     read = data.read if isinstance(data, BriefData) else set(data.sources)
     cited = citations.ordered(data.sources[key] for key in sorted(read))
-    lines = [f"- {escape(citations.full(source))}" for source in cited]
+    lines = [f"- {anchored(citations.full(source), _source_anchor(source.id))}"
+             for source in cited]
     if any(data.sources[key].kind == "assumption" for key in read):
         lines.append("")
         lines.append(escape("Tal mærket «antagelse» er ipsreports egne antagelser og har "
                             "ingen kilde; kommunen bør erstatte dem med egne tal."))
     appendix = origins.appendix()
     return Markdown("\n".join(lines) + (f"\n\n{appendix}" if appendix else ""))
+
+
+def cite(data: sources.SourceData, source_id: str) -> markup.Made:
+    """The source's short citation ("Beskæftigelsesministeren (2018)"), linking to its entry
+    in "Kilder"."""
+    return reference(data.sources[source_id].label, _source_anchor(source_id))
+
+
+def _source_anchor(source_id: str) -> str:
+    return f"kilde-{source_id}"
 
 
 def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
@@ -128,6 +139,10 @@ def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
     return checked
 
 
+REFERENCE_CLASS = "henvisning"
+DEFINITION_CLASS = "definition"
+
+
 def escape(value: object) -> str:
     """Text as Markdown that reads literally: punctuation escaped, line breaks as spaces;
     each number in it (a :class:`~.origins.Number`) a link to its account."""
@@ -143,6 +158,31 @@ def markdown(text: str) -> str:
     """Markdown the brief writes itself (a cell with ``output: asis`` prints it), with the
     numbers formatted into it linked to their accounts; nothing else in it is escaped."""
     return origins.links(text)
+
+
+def reference(label: object, anchor: str) -> markup.Made:
+    """A cross-reference: ``label`` (escaped) linking to ``anchor`` in the same document, as
+    a table's "Nr." links to the entry it numbers; a cell or text keeps it as it is."""
+    text = markup.one_line(label)
+    return markup.Made(f"[{markup.markdown_text(text)}](#{anchor}){{.{REFERENCE_CLASS}}}", text)
+
+
+def definition(meaning: str) -> markup.Made:
+    """A figure's meaning as its source defines it (``SourceFigure.meaning``), marked as
+    such: a number in it ("1–18 måneder efter påbegyndt indsats") is part of a definition,
+    not a figure of its own."""
+    text = markup.one_line(meaning)
+    return markup.Made(f"[{markup.markdown_text(text)}]{{.{DEFINITION_CLASS}}}", text)
+
+
+def anchored(content: object, anchor: str) -> str:
+    """``content`` (escaped, its numbers linked) as the place a :func:`reference` to
+    ``anchor`` leads to: a span with that id (in Typst, a label on the content, which an
+    empty span could not carry)."""
+    return f"[{escape(content)}]{{#{anchor}}}"
+
+
+sentence = origins.sentence
 
 
 def typst_string(value: object) -> str:

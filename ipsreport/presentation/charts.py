@@ -189,36 +189,38 @@ def _years(years: Sequence[int]) -> str:
     """Years as a reader reads them: "år 3", "år 1–4" for a run, else a list."""
     years = sorted(years)
     if len(years) == 1:
-        return f"år {years[0]}"
+        return f"år {danish.number(years[0])}"
     if years == list(range(years[0], years[-1] + 1)):
         return f"år {danish.span(years[0], years[-1])}"
-    return "år " + danish.join([str(y) for y in years])
+    return "år " + danish.join([danish.number(y) for y in years])
 
 
 def som_years_reading(result: SomResult) -> str:
     """What :func:`som_years` draws, in Danish words computed from the same result: the
-    text beside the chart, so a reader who cannot see it reads the same."""
+    text beside the chart, so a reader who cannot see it reads the same. (The frames' values
+    are kept as they are, not made plain floats: so they keep their lineage.)"""
     by = result.by_year
-    cost_years = [int(y) for y in by.loc[by["cost"] > 0, "year"]]
-    cons_years = [int(y) for y in by.loc[by["consequences"] > 0, "year"]]
+    cost_years = list(by.loc[by["cost"] > 0, "year"])
+    cons_years = list(by.loc[by["consequences"] > 0, "year"])
     parts = []
     if cost_years:
         parts.append(f"Diagrammet viser omkostninger i {_years(cost_years)}")
     if cons_years:
-        peak = float(by["consequences"].max())
-        peak_years = [int(y) for y in by.loc[by["consequences"] >= peak - 0.5, "year"]]
+        peak = by["consequences"].max()
+        peak_years = list(by.loc[by["consequences"] >= peak - 0.5, "year"])
         parts.append(f"konsekvenser i {_years(cons_years)}, størst i {_years(peak_years)} "
                      f"med {danish.mio_kr(peak)} om året")
     text = (" og ".join(parts) if parts else "Diagrammet viser hverken omkostninger eller "
             "konsekvenser") + "."
-    moving = [int(y) for y in by.loc[by["net"] != 0, "year"]]
+    moving = list(by.loc[by["net"] != 0, "year"])
     accumulated = by["accumulated_net"]
     if moving:
         last = moving[-1]
-        at_last = float(accumulated[by["year"] == last].iloc[0])
-        text += (f" Det akkumulerede nettoresultat er {danish.mio_kr(float(accumulated.iloc[0]))}"
-                 f" i år {int(by['year'].iloc[0])} og {danish.mio_kr(at_last)} i år {last}")
-        text += (" og ændrer sig ikke derefter." if last < int(by["year"].iloc[-1]) else ".")
+        at_last = accumulated[by["year"] == last].iloc[0]
+        text += (f" Det akkumulerede nettoresultat er {danish.mio_kr(accumulated.iloc[0])}"
+                 f" i {_years([by['year'].iloc[0]])} og {danish.mio_kr(at_last)} i "
+                 f"{_years([last])}")
+        text += (" og ændrer sig ikke derefter." if last < by["year"].iloc[-1] else ".")
     return text
 
 

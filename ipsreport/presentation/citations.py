@@ -13,16 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ipsreport.presentation import danish
+from ipsreport.presentation import danish, origins
 from ipsreport.sources import Source
 
 NO_DATE = "u.å."
-
-
-def _sentence(text: str) -> str:
-    """``text`` ending with one full stop (a title ending in "?" or "." keeps its own)."""
-    text = text.strip()
-    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def full(source: Source) -> str:
@@ -31,8 +25,8 @@ def full(source: Source) -> str:
         return _seed(source)
     parts = []
     if source.author:
-        parts.append(_sentence(source.author))
-    parts.append(_sentence(source.title))
+        parts.append(origins.sentence(source.author))
+    parts.append(origins.sentence(source.title))
     # A journal is followed by its year ("JAMA Psychiatry 2019") and volume and pages after
     # a semicolon ("2019;76(12):1232–1240"); other parts are separated by commas.
     journal = bool(source.container and (source.doi or source.details))
@@ -45,7 +39,7 @@ def full(source: Source) -> str:
         where = f"{where};{source.details}" if pages else ", ".join(
             part for part in (where, source.details) if part)
     if where:
-        parts.append(_sentence(where))
+        parts.append(origins.sentence(where))
     if source.doi:
         parts.append(f"doi:{source.doi}")
     return " ".join(parts)
@@ -56,7 +50,7 @@ def _seed(source: Source) -> str:
     when = danish.date(source.date) if source.date else (
         str(source.year) if source.year else NO_DATE)
     tail = f"{source.container}, {when}" if source.container else when
-    return f"{_sentence(head)} {_sentence(tail)}"
+    return f"{origins.sentence(head)} {origins.sentence(tail)}"
 
 
 def sort_key(source: Source) -> tuple[str, str]:

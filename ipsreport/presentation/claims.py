@@ -21,8 +21,9 @@ Whether a value agrees, by the qualifier:
 
 * ``exact``: the recomputed value, rounded to the digits the source prints, is the stated
   value (within half a unit of its last digit).
-* ``about`` ("ca.", "omkring"): within 5 % of the stated value.
-* ``just_under`` ("knap", "næsten"): from 10 % below the stated value up to it.
+* ``about`` ("ca.", "omkring"): within :data:`ABOUT_TOLERANCE` (5 %) of the stated value.
+* ``just_under`` ("knap", "næsten"): from :data:`JUST_UNDER_TOLERANCE` (10 %) below the
+  stated value up to it.
 * ``more_than`` ("mere end"): the recomputed value is larger.
 * ``consistent``: a statement without a number; agrees when the check holds.
 """
@@ -30,6 +31,8 @@ Whether a value agrees, by the qualifier:
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,8 +42,14 @@ from typing import Any
 from ipsreport.analyses import budget, health_economics, som, trial
 from ipsreport.analyses.trial import Comparison
 from ipsreport.errors import DataError
+from ipsreport.lineage import derived, setting
 from ipsreport.presentation import danish
-from ipsreport.sources import Claim, SourceData, SourceFigure, Unit
+from ipsreport.sources import FIGURE_REFERENCE, Claim, SourceData, SourceFigure, Unit
+
+# How far (pct.) a figure worded "ca." may lie from the recomputed value, and how far below
+# it one worded "knap": choices of this check, not figures of the sources.
+ABOUT_TOLERANCE = setting("claims_about_tolerance", 5)
+JUST_UNDER_TOLERANCE = setting("claims_just_under_tolerance", 10)
 
 
 class Verdict(StrEnum):
@@ -160,7 +169,7 @@ def _check_pooled(c: _Context, _claim: Claim) -> Recomputed:
 def _check_control(c: _Context, _claim: Claim) -> Recomputed:
     source = c.data.source_of("trial.sau.share_18m")
     return Recomputed(c.data.value("trial.sau.share_18m"), Unit.PCT,
-                      f"Kontrolgruppens andel i den videnskabelige artikel ({source.label})",
+                      f"Kontrolgruppens andel i den videnskabelige artikel, {source.label}",
                       method=Method.CORROBORATED, corroborated_by="anden kilde")
 
 
@@ -208,8 +217,9 @@ def _check_som_operation(c: _Context, _claim: Claim) -> Recomputed:
     s = c.som.scenario
     last = s.intake_years + s.intervention_years_max - 1
     return Recomputed(last, Unit.YEARS,
-                      f"Sidste optag i år {s.intake_years} er i indsatsen op til "
-                      f"{danish.count(s.intervention_years_max)} år, til og med år {last}")
+                      f"Sidste optag i år {danish.number(s.intake_years)} er i indsatsen op til "
+                      f"{danish.count(s.intervention_years_max)} år, til og med år "
+                      f"{danish.number(last)}")
 
 
 def _check_som_participants(c: _Context, _claim: Claim) -> Recomputed:
@@ -248,27 +258,29 @@ def _check_table1_area(area: str) -> Callable[[_Context, Claim], Recomputed]:
 def _check_table_total(table: str) -> Callable[[_Context, Claim], Recomputed]:
     def check(c: _Context, _claim: Claim) -> Recomputed:
         frame = getattr(c.budget, table)
-        parts = " + ".join(danish.thousands(v) for v in frame["beloeb"].iloc[:-1])
+        # Formatted into text (f"{...}"), a number keeps its lineage; "".join would drop it.
+        parts = " + ".join(f"{danish.thousands(v)}" for v in frame["beloeb"].iloc[:-1])
         return Recomputed(c.budget.table_total(table), Unit.DKK_THOUSAND,
                           f"Summen af tabellens linjer: {parts}")
     return check
 
 
 def _check_earlier_total(c: _Context, claim: Claim) -> Recomputed:
-    year = int(c.data[claim.figure].attributes["year"])
-    rows = c.budget.earlier_funding[c.budget.earlier_funding["year"] == year]
+    rows = c.budget.earlier_funding[
+        c.budget.earlier_funding["year"] == int(c.data[claim.figure].attributes["year"])]
+    year = rows["year"].iloc[0]  # as the table has it, with its lineage
     if len(rows) == 1:  # a sum of one line is that line: confirmed, not recomputed
-        return Recomputed(float(rows["beloeb"].sum()), Unit.DKK_THOUSAND,
-                          f"Tabellens eneste bevilling i {year}",
+        return Recomputed(rows["beloeb"].iloc[0], Unit.DKK_THOUSAND,
+                          f"Tabellens eneste bevilling i {danish.quantity(year, Unit.YEAR)}",
                           method=Method.CORROBORATED, corroborated_by="tabellens linje")
-    return Recomputed(float(rows["beloeb"].sum()), Unit.DKK_THOUSAND,
-                      f"Summen af bevillingerne i {year}")
+    return Recomputed(sum(rows["beloeb"]), Unit.DKK_THOUSAND,
+                      f"Summen af bevillingerne i {danish.quantity(year, Unit.YEAR)}")
 
 
 def _check_international_trials(c: _Context, _claim: Claim) -> Recomputed:
     source = c.data.source_of("evidence.brinchmann.trials")
     return Recomputed(c.data.value("evidence.brinchmann.trials"), Unit.COUNT,
-                      f"Randomiserede forsøg i metaanalysen ({source.label})",
+                      f"Randomiserede forsøg i metaanalysen, {source.label}",
                       method=Method.CORROBORATED, corroborated_by="anden kilde")
 
 
@@ -322,22 +334,30 @@ def _holds(claim: Claim, stated: float, recomputed: float) -> bool:
         tolerance = 0.5 * 10.0 ** -stated_decimals(stated)
         return abs(recomputed - stated) <= tolerance + 1e-9
     if claim.qualifier == "about":
-        return math.isclose(recomputed, stated, rel_tol=0.05)
+        return math.isclose(recomputed, stated, rel_tol=ABOUT_TOLERANCE / 100)
     if claim.qualifier == "just_under":
-        return 0.9 * stated <= recomputed <= stated
+        return bool((1 - JUST_UNDER_TOLERANCE / 100) * stated <= recomputed <= stated)
     if claim.qualifier == "more_than":
         return recomputed > stated
     raise DataError(f"claims.yaml: claim '{claim.id}': qualifier '{claim.qualifier}' needs a "
                     "recomputation that says whether it holds")
 
 
-_AGREEMENT = {
-    "exact": "Genberegnet og afrundet til kildens præcision giver det angivne tal.",
-    "about": "Genberegnet ligger inden for 5 pct. af det angivne («ca.», «omkring»).",
-    "just_under": "Genberegnet ligger lidt under det angivne, som kilden siger («knap», «næsten»).",
-    "more_than": "Genberegnet er større end det angivne, som kilden siger («mere end»).",
-    "consistent": "Genberegningen bekræfter udsagnet.",
-}
+def tolerance(qualifier: str) -> str:
+    """The tolerance of ``about`` or ``just_under`` as a reader sees it ("5 pct.")."""
+    return danish.pct(ABOUT_TOLERANCE if qualifier == "about" else JUST_UNDER_TOLERANCE, 0)
+
+
+def _agreement_rule(qualifier: str) -> str:
+    return {
+        "exact": "Genberegnet og afrundet til kildens præcision giver det angivne tal.",
+        "about": f"Genberegnet ligger inden for {tolerance('about')} af det angivne («ca.», "
+                 "«omkring»).",
+        "just_under": "Genberegnet ligger lidt under det angivne, som kilden siger («knap», "
+                      "«næsten»).",
+        "more_than": "Genberegnet er større end det angivne, som kilden siger («mere end»).",
+        "consistent": "Genberegningen bekræfter udsagnet.",
+    }[qualifier]
 
 
 def _judge(claim: Claim, figure: SourceFigure, result: Recomputed | None) -> tuple[Verdict, str]:
@@ -368,17 +388,18 @@ def _agreement(claim: Claim, result: Recomputed) -> str:
                 "det bruges som angivet, ikke at det er rigtigt.")
     if result.method is Method.CORROBORATED:
         return (f"Samme tal findes i {result.corroborated_by} og passer med det angivne "
-                f"({_QUALIFIER_RULE[claim.qualifier]}); det er bekræftet, ikke genberegnet.")
-    return _AGREEMENT[claim.qualifier]
+                f"({_qualifier_rule(claim.qualifier)}); det er bekræftet, ikke genberegnet.")
+    return _agreement_rule(claim.qualifier)
 
 
-_QUALIFIER_RULE = {
-    "exact": "afrundet til kildens præcision",
-    "about": "inden for 5 pct., «ca.»",
-    "just_under": "lidt under, «knap»",
-    "more_than": "større end, «mere end»",
-    "consistent": "udsagnet holder",
-}
+def _qualifier_rule(qualifier: str) -> str:
+    return {
+        "exact": "afrundet til kildens præcision",
+        "about": f"inden for {tolerance('about')}, «ca.»",
+        "just_under": "lidt under, «knap»",
+        "more_than": "større end, «mere end»",
+        "consistent": "udsagnet holder",
+    }[qualifier]
 
 
 def _shown_decimals(result: Recomputed, stated: int) -> int | None:
@@ -388,6 +409,25 @@ def _shown_decimals(result: Recomputed, stated: int) -> int | None:
     if result.unit is Unit.RATIO:
         return max(stated + 1, 2)
     return stated + 1 if result.unit in (Unit.PCT, Unit.PP) else None
+
+
+def _worded(text: str, data: SourceData) -> str:
+    """A claim's reader text with each figure it names (``{figure.id}``) as a reader sees
+    it, at the precision the data gives it."""
+    def figure(match: re.Match[str]) -> str:
+        named = data[match.group(1)]
+        shown = danish.quantity(data.value(named.id), named.unit, stated_decimals(named.number))
+        return f"{shown}"  # formatted, so that it keeps its lineage in the text
+    return FIGURE_REFERENCE.sub(figure, text)
+
+
+def tally(results: tuple[ClaimResult, ...]) -> dict[Verdict | None, int]:
+    """How many claims there are (key None) and how many have each verdict, as counts that
+    say in 'Tal og kilder' that ipsreport counted them."""
+    counts = Counter(r.verdict for r in results)
+    tallied: dict[Verdict | None, int] = {None: derived(len(results), "claims_count", ())}
+    tallied.update({v: derived(counts[v], "claims_count", ()) for v in Verdict})
+    return tallied
 
 
 def check(data: SourceData, source: str | None = None) -> tuple[ClaimResult, ...]:
@@ -404,6 +444,7 @@ def check(data: SourceData, source: str | None = None) -> tuple[ClaimResult, ...
         result = recompute(context, claim) if recompute else None
         figure = data[claim.figure]
         verdict, reason = _judge(claim, figure, result)
+        reason = _worded(reason, data)
         decimals = stated_decimals(figure.number)
         if result is None:
             shown = "–"
@@ -417,7 +458,7 @@ def check(data: SourceData, source: str | None = None) -> tuple[ClaimResult, ...
                 claim=claim,
                 source_file=cited.file or cited.id,
                 source_citation=cited.label,
-                stated=danish.quantity(figure.number, figure.unit, decimals),
+                stated=danish.quantity(data.value(figure.id), figure.unit, decimals),
                 stated_value=figure.number,
                 stated_unit=figure.unit,
                 recomputed=shown,

@@ -76,6 +76,7 @@ def som_modelling_choices(scenario: Scenario) -> list[str]:
         f"effekt på {danish.points(scenario.effect_pp)} for {danish.number(people)} deltagere "
         f"tæller som {danish.number(person_years, 1)} personår i job eller uddannelse i hvert "
         "år, effekten holder, og hvert personår giver hver sektor sin årlige pris.",
-        "Nutidsværdien regnes med år 1 som basisår: år 1 diskonteres ikke, og et beløb i år "
-        "t diskonteres med (1 + r)^(t − 1), hvor r er diskonteringsrenten.",
+        "Nutidsværdien regnes med det første år som basisår: beløb i det første år "
+        "diskonteres ikke, og beløb i hvert af de følgende år diskonteres med "
+        "diskonteringsrenten én gang mere end året før.",
     ]

@@ -77,7 +77,7 @@ class _Entry:
 class _Document:
     data: SourceData
     kept: list[Number] = field(default_factory=list)  # formatted into strings, by marker
-    entries: dict[tuple[str, Node], _Entry] = field(default_factory=dict)
+    entries: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
     def keep(self, number: Number) -> int:
         self.kept.append(number)
@@ -87,13 +87,30 @@ class _Document:
         """The appendix entry of ``number``: one per number and lineage, and one for all the
         results of a model that :data:`SHARED` names (a table of them would else list the
         same inputs once for every cell)."""
-        node = number.node
-        shared = SHARED.get(node.method or "") if isinstance(node, Operation) else None
-        key = ("", node) if shared else (str(number), node)
+        model = model_of(number.node)
+        if model is not None:
+            return self._shared(model)
+        key = (str(number), number.node)
         found = self.entries.get(key)
         if found is None:
-            found = _Entry(f"tal-{len(self.entries) + 1}", shared or str(number), node)
+            found = _Entry(f"tal-{len(self.entries) + 1}", str(number), number.node)
             self.entries[key] = found
+        found.occurrences += 1
+        return found
+
+    def _shared(self, node: Operation) -> _Entry:
+        """The one entry of a model's results (``node`` is one of them): computed from every
+        input any of them was computed from (a sensitivity case moves one input; its row
+        shows which)."""
+        key = ("model", node.method)
+        found = self.entries.get(key)
+        if found is None:
+            found = _Entry(f"tal-{len(self.entries) + 1}", f"Tal fra {SHARED[node.method or '']}",
+                           Operation("method", node.args, node.method))
+            self.entries[key] = found
+        elif isinstance(found.node, Operation) and node.args != found.node.args:
+            inputs = tuple(dict.fromkeys((*found.node.args, *node.args)))
+            found.node = Operation("method", inputs, node.method)
         found.occurrences += 1
         return found
 
@@ -111,7 +128,10 @@ def markdown(value: object) -> str:
     """``value`` as inline Markdown: escaped text, in which each number is its link."""
     if isinstance(value, Number):
         return _link(value)
-    return _resolved(markup.one_line(value), markup.markdown_text)
+    if isinstance(value, markup.Made):
+        return value
+    # The line is made once, so that the spaces beside a number stay where they are.
+    return _resolved(markup.one_line(value), markup.markdown_punctuation)
 
 
 def links(text: str) -> str:
@@ -137,7 +157,10 @@ def _resolved(text: str, other: Callable[[str], str]) -> str:
 
 
 def plain(value: object) -> str:
-    """``value`` as plain text, without the markers numbers leave in formatted strings."""
+    """``value`` as plain text, without the markers numbers leave in formatted strings (and
+    of a cross-reference, its text)."""
+    if isinstance(value, markup.Made):
+        return value.visible
     return _MARK.sub(r"\2", str(value))
 
 
@@ -186,11 +209,25 @@ def _decimals(value: float) -> int:
 SETTINGS: Mapping[str, str] = {
     "significance_level": "signifikansniveauet, som ipsreport tester forskelle på (et "
                           "metodevalg, ikke et tal fra kilderne)",
+    "som_sensitivity_wide": "hvor meget ipsreports følsomhedsberegning sætter effekten og "
+                            "nettoomkostningen ned og op, som andel (et metodevalg, ikke et "
+                            "tal fra kilderne)",
+    "som_sensitivity_prices": "hvor meget ipsreports følsomhedsberegning sætter priserne ned "
+                              "og op, som andel (et metodevalg, ikke et tal fra kilderne)",
+    "som_sensitivity_shortest": "den korteste varighed af effekten i år, som ipsreports "
+                                "følsomhedsberegning regner med (et metodevalg, ikke et tal "
+                                "fra kilderne)",
+    "claims_about_tolerance": "den afvigelse i procent, som ipsreports efterprøvning "
+                              "tillader et tal angivet med «ca.» eller «omkring» (et "
+                              "metodevalg, ikke et tal fra kilderne)",
+    "claims_just_under_tolerance": "hvor langt under i procent ipsreports efterprøvning "
+                                   "tillader et tal angivet med «knap» eller «næsten» at ligge "
+                                   "(et metodevalg, ikke et tal fra kilderne)",
 }
 
-# Methods whose results share one entry in "Tal og kilder", and what it is called.
+# Models whose results share one entry in "Tal og kilder" ("Tal fra ..."), by name.
 SHARED: Mapping[str, str] = {
-    "som": "Tal fra ipsreports illustration efter SØM's metode",
+    "som": "ipsreports illustration efter SØM's metode",
 }
 
 # Intervals whose two ends are named methods (wilson_low and wilson_high, ...), as a whole.
@@ -209,10 +246,11 @@ METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
     "newcombe_high": lambda a: "øvre grænse af Newcombes 95 pct.-interval for forskellen "
                                f"mellem {a[0]} af {a[2]} og {a[1]} af {a[3]}",
     "chi2_p": lambda a: f"p-værdi i en chi-i-anden-test af {a[0]} af {a[1]} mod {a[2]} af {a[3]}",
-    "som": lambda a: "ipsreports illustration efter SØM's metode (se modelleringsvalgene) "
-                     f"med {', '.join(a)}",
+    "som": lambda _: "ipsreports illustration efter SØM's metode (se modelleringsvalgene)",
     "sum": lambda a: " + ".join(a),
-    "year_of": lambda a: f"året for {a[0]}",
+    "year_of": lambda a: f"året, som kilden angiver for {a[0]}",
+    "claims_count": lambda _: "antallet af påstande (i alt eller med den vurdering, tallet "
+                              "står ved), optalt af ipsreport i data/claims.yaml",
 }
 
 
@@ -221,6 +259,23 @@ METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
 # out and shows each amount with its unit instead ("3,6 mio. kr.").
 _SCALES = {("dkk_thousand", 1e3), ("dkk_million", 1e6)}
 _FACTORS = frozenset(factor for _, factor in _SCALES)
+_AMOUNTS = frozenset({"dkk", "eur", *(unit for unit, _ in _SCALES)})
+
+
+def model_of(node: Node) -> Operation | None:
+    """The result of a model that :data:`SHARED` names which ``node`` is, or is made of
+    alone (a range, a sum or a change of unit of its results); None for anything else."""
+    if not isinstance(node, Operation):
+        return None
+    if node.method in SHARED:
+        return node
+    if node.op == "method":
+        return None
+    found = [model_of(arg) for arg in node.args if not isinstance(arg, Literal)]
+    first = found[0] if found else None
+    if first is not None and all(f is not None and f.method == first.method for f in found):
+        return first
+    return None
 
 
 def unscaled(node: Node) -> Node:
@@ -235,13 +290,19 @@ def expression(node: Node, data: SourceData, parent: int = 0) -> str:
     """How ``node`` is computed, as a formula of the values it is computed from."""
     node = unscaled(node)
     if isinstance(node, Figure):
-        amount = any(node.unit == unit for unit, _ in _SCALES)
+        # Within a formula, an amount keeps its unit ("72.000 kr. × deltagere = 100"); a
+        # share or a count reads better bare ("(59,9 × 243 + 59,1 × 238) / 481").
+        amount = node.unit in _AMOUNTS
         return (_quantity(node.value, node.unit) if parent == 0 or amount
                 else _plain_number(node.value))
     if isinstance(node, Parameter):
         return f"{node.name} = {_parameter_value(node.value)}"
     if isinstance(node, Literal | Setting):
         return _plain_number(node.value)
+    if node.op == "method" and node.method in SHARED and parent > 0:
+        # A model's result within a computation: its value, and which model (its inputs are
+        # in the model's own entry).
+        return f"{_value(node)} (fra {SHARED[node.method or '']})"
     if node.op == "method":
         # A method's inputs by their values: each computed one has an account of its own.
         arguments = [_value(arg) for arg in node.args]
@@ -314,6 +375,13 @@ def _citation(source_id: str, data: SourceData) -> str:
     return citations.full(source) if source is not None else source_id
 
 
+def _is_source(source_id: str, data: SourceData) -> bool:
+    """Whether a figure's source is one to cite: the package's own assumptions are not (the
+    figure says "antagelse" itself)."""
+    source = data.sources.get(source_id)
+    return source is None or source.kind != "assumption"
+
+
 def _short_citation(source_id: str, data: SourceData) -> str:
     source = data.sources.get(source_id)
     return source.label if source is not None else source_id
@@ -323,7 +391,8 @@ def short(node: Node, data: SourceData) -> str:
     """A number's origin in a sentence or two: what the reader sees on hover."""
     node = unscaled(node)
     inputs = list(leaves(node))
-    sources = sorted({_short_citation(f.source, data) for f in inputs if isinstance(f, Figure)})
+    sources = sorted({_short_citation(f.source, data) for f in inputs
+                      if isinstance(f, Figure) and _is_source(f.source, data)})
     where = f" Kilde: {'; '.join(sources)}." if sources else ""
     if isinstance(node, Figure):
         said = _figure(node, data)
@@ -331,17 +400,27 @@ def short(node: Node, data: SourceData) -> str:
         said = f"Parameter: {expression(node, data)}"
     elif isinstance(node, Setting):
         said = f"{_plain_number(node.value)}: {SETTINGS.get(node.name, node.name)}"
-    elif isinstance(node, Operation) and node.method in SHARED:
-        said = (f"Beregnet med ipsreports illustration efter SØM's metode; dens forudsætninger "
-                f"står i «{APPENDIX_TITLE}»")
+    elif (model := model_of(node)) is not None:
+        said = (f"Beregnet med {SHARED[model.method or '']}; dens forudsætninger står i "
+                f"«{APPENDIX_TITLE}»")
     else:
         said = f"Beregnet: {expression(node, data)}"
-    return _sentence(said) + where
+    return sentence(said) + where
 
 
-def _sentence(text: str) -> str:
-    """``text`` ending with one full stop ("3,6 mio. kr." keeps its own)."""
-    return text if text.endswith(".") else text + "."
+def sentence(text: str) -> str:
+    """``text`` ending with one full stop: "3,6 mio. kr." and a question keep their own,
+    also where the text ends in a number formatted into it."""
+    text = text.strip()
+    return text if plain(text).endswith((".", "?", "!")) else text + "."
+
+
+def _stated(figure: Figure, data: SourceData) -> str:
+    """How a figure is known: stated in its source, or the package's own assumption."""
+    status = data[figure.id].status if figure.id in data.figures else Status.PUBLISHED
+    return {Status.ASSUMPTION: "ipsreports antagelse, ikke et tal fra kilderne",
+            Status.UNCONFIRMED: "ubekræftet; brugt som ipsreports antagelse",
+            Status.APPROXIMATION: "tilnærmet ud fra kilden"}.get(status, "angivet i kilden")
 
 
 def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
@@ -353,7 +432,8 @@ def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
             inputs.append({"kind": "figure", "id": leaf.id, "value": leaf.value,
                            "unit": leaf.unit, "text": _figure(leaf, data),
                            "source": _citation(leaf.source, data),
-                           "cited": _short_citation(leaf.source, data)})
+                           "cited": (_short_citation(leaf.source, data)
+                                     if _is_source(leaf.source, data) else None)})
         elif isinstance(leaf, Setting):
             inputs.append({"kind": "setting", "name": leaf.name, "value": leaf.value,
                            "text": f"{_plain_number(leaf.value)}: "
@@ -362,7 +442,7 @@ def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
             inputs.append({"kind": "parameter", "name": leaf.name,
                            "value": _parameter_value(leaf.value),
                            "text": f"parameter: {expression(leaf, data)}"})
-    how = ("angivet i kilden" if isinstance(node, Figure) else
+    how = (_stated(node, data) if isinstance(node, Figure) else
            "parameter" if isinstance(node, Parameter) else
            "metodevalg" if isinstance(node, Setting) else
            f"beregnet: {expression(node, data)}")
@@ -385,12 +465,12 @@ def appendix() -> str:
         told = account(entry.text, entry.node, document.data)
         record.append({"id": entry.number, **told})
         inputs = "; ".join(
-            f"{item['text']} ({item['cited']})" if item["kind"] == "figure" else item["text"]
+            f"{item['text']} ({item['cited']})" if item.get("cited") else item["text"]
             for item in told["inputs"]
         )
         blocks.append(
             f"::: {{#{entry.number} .tal-kilde}}\n"
-            f"**{markup.markdown_text(entry.text)}**: {markup.markdown_text(told['how'])}."
+            f"**{markup.markdown_text(entry.text)}**: {markup.markdown_text(sentence(told['how']))}"
             + (f" Indgår: {markup.markdown_text(inputs)}." if inputs else "")
             + "\n:::"
         )

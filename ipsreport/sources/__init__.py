@@ -8,6 +8,7 @@ municipality table. Nothing above this layer reads ``data/`` itself.
 from __future__ import annotations
 
 from ipsreport.sources.figures import (
+    FIGURE_REFERENCE,
     Claim,
     Source,
     SourceData,
@@ -17,4 +18,5 @@ from ipsreport.sources.figures import (
     load,
 )
 
-__all__ = ["Claim", "Source", "SourceData", "SourceFigure", "Status", "Unit", "load"]
+__all__ = ["FIGURE_REFERENCE", "Claim", "Source", "SourceData", "SourceFigure", "Status", "Unit",
+           "load"]

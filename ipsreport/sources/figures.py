@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ipsreport import validation, yamltext
 from ipsreport.digest import folder_digest
-from ipsreport.errors import DataError
+from ipsreport.errors import DataError, shown
 from ipsreport.lineage import Figure, traced
 from ipsreport.paths import data_dir
 
@@ -322,8 +323,31 @@ def _load_claims(
             problems.append(f"{where}: unknown figure '{claim.figure}'")
         if claim.source not in sources:
             problems.append(f"{where}: unknown source '{claim.source}'")
+        for text in (claim.explanation, claim.inconsistency, claim.reason):
+            problems.extend(f"{where}: {problem}" for problem in _reader_text(text, figures))
         claims.append(claim)
     return claims
+
+
+# A figure named in a claim's reader text: "{evidence.brinchmann.relative_risk}".
+FIGURE_REFERENCE = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
+# What else may carry a digit in reader text: a table's or a figure's number ("Tabel 1").
+_NUMBERED_PART = re.compile(r"\b(?:Tabel|Figur)\s+\d+")
+_TYPED_NUMBER = re.compile(r"\S*\d\S*")
+
+
+def _reader_text(text: str | None, figures: Mapping[str, SourceFigure]) -> list[str]:
+    """What is wrong with a claim's reader text: a figure it names that is not in the data,
+    or a number typed into it (a figure is named, so that the brief prints it from the data)."""
+    if text is None:
+        return []
+    problems = [f"the text names an unknown figure '{{{name}}}'"
+                for name in FIGURE_REFERENCE.findall(text) if name not in figures]
+    typed = _TYPED_NUMBER.search(_NUMBERED_PART.sub("", FIGURE_REFERENCE.sub("", text)))
+    if typed:
+        problems.append(f"the text types the number {shown(typed.group())}; name the figure "
+                        "as {figure.id} instead, and the brief prints it from the data")
+    return problems
 
 
 def _section(path: Path, key: str, kind: type, problems: list[str]) -> Any:

@@ -74,3 +74,20 @@ def test_ipsreport_render_with_the_quarto_engine(tmp_path: Path) -> None:
         assert entries[name]["params"] == {"deltagere": 40}  # an int, as validated
         verdict = CliRunner().invoke(main, ["verify", str(out / name)])
         assert (verdict.exit_code, verdict.output) == (0, "current\n")
+
+
+def test_quarto_outputs_carry_the_numbers_accounts_of_the_built_in_renderer(
+    quarto_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    # The same brief and parameter under the built-in renderer: the same traced numbers,
+    # the same accounts, from Quarto's HTML and from its PDF.
+    result = CliRunner().invoke(main, ["render", str(BRIEF), "-P", "deltagere:40", "--to",
+                                       "html", "--output-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    built_in = tmp_path / "health-economics-deltagere-40.html"
+    traced = [json.loads(CliRunner().invoke(main, ["trace", str(path), "--json"]).output)
+              for path in (built_in, quarto_outputs["html"], quarto_outputs["pdf"])]
+    assert traced[0] == traced[1] == traced[2]
+    assert any("deltagere = 40" in n["how"] for n in traced[0]["numbers"])
+    page = quarto_outputs["html"].read_text(encoding="utf-8")
+    assert 'class="tal-forklaring" role="tooltip"' in page and 'id="tal-og-kilder"' in page

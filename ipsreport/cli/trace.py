@@ -44,8 +44,13 @@ def _attachment(content: bytes) -> bytes | None:
     from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # an untidy foreign PDF: no warning
+    # Typst names an attachment by its path from the project's root: "ipsreport-tal.json"
+    # under the built-in renderer, "reports/ipsreport-tal.json" under Quarto.
+    name = f"{JSON_NAME}.json"
     try:
-        attached = pypdf.PdfReader(io.BytesIO(content)).attachments.get(f"{JSON_NAME}.json")
+        attachments = pypdf.PdfReader(io.BytesIO(content)).attachments
+        attached = next((attachments[key] for key in attachments
+                         if key == name or key.endswith(f"/{name}")), None)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
         return None
     return bytes(attached[0]) if attached else None

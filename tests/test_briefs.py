@@ -453,7 +453,7 @@ def _json(page: str) -> dict[str, object]:
     found = re.search(r'<script type="application/json" id="ipsreport-tal">(.*?)</script>',
                       page, flags=re.S)
     assert found is not None
-    data: dict[str, object] = json.loads(found.group(1).replace("<\\/", "</"))
+    data: dict[str, object] = json.loads(found.group(1))
     return data
 
 

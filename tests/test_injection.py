@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import html
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV
+from tests.conftest import normalise
 from tests.test_briefs import html_text, pdf_text
 
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
@@ -97,3 +101,30 @@ def test_code_shaped_value_for_a_number_is_refused(tmp_path: Path, value: str) -
     assert result.exit_code == 2
     assert re.search(r"parameter '?deltagere'?", result.output)
     assert not output.exists()
+
+
+def test_hostile_meaning_of_a_figure_reads_literally_in_its_account(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    # A figure's meaning reaches the number's hover, its entry in "Tal og kilder" and the
+    # JSON (in the HTML's script element and the PDF's attachment): literally, everywhere.
+    meaning = f"{MARKUP} {SCRIPT} </script><script>alert(2)</script> \") #panic()"
+    path = data_copy / "trial.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    figure = next(f for f in document["figures"] if f["id"] == "trial.ips.n")
+    figure["meaning"] = meaning
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    output = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", "reports/findings.qmd", "--output-dir",
+                                       str(output)], env={DATA_DIR_ENV: str(data_copy)})
+    assert result.exit_code == 0, result.output
+    raw = (output / "findings.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in raw and "<b>fed</b>" not in raw
+    assert " ".join(meaning.split()) in normalise(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+    assert "".join(meaning.split()) in "".join(pdf_text(output / "findings.pdf").split())
+    for name in ("findings.html", "findings.pdf"):
+        traced = CliRunner().invoke(main, ["trace", str(output / name), "--json"])
+        accounts = json.loads(traced.output)["numbers"]
+        inputs = [i for n in accounts for i in n["inputs"] if i.get("id") == "trial.ips.n"]
+        assert inputs and all(i["text"] == f"243 personer: {meaning}" for i in inputs)

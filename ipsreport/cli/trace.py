@@ -29,7 +29,7 @@ def numbers_of(content: bytes) -> dict[str, Any] | None:
         raw = _attachment(content)
     else:
         found = _SCRIPT.search(content)
-        raw = found.group(1).replace(b"<\\/", b"</") if found else None
+        raw = found.group(1) if found else None
     if raw is None:
         return None
     try:

@@ -37,6 +37,7 @@ from ipsreport.sources import SourceData, Status
 APPENDIX_TITLE = "Tal og kilder"
 JSON_ID = "ipsreport-tal"  # the HTML script element's id, and the PDF attachment's stem
 JSON_VERSION = 1
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _MARK_OPEN, _MARK_TEXT, _MARK_CLOSE = "\ue000", "\ue001", "\ue002"
 _MARK = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_TEXT}([^{_MARK_CLOSE}]*){_MARK_CLOSE}")
 
@@ -476,7 +477,9 @@ def appendix() -> str:
         )
     text = json.dumps({"version": JSON_VERSION, "numbers": record}, ensure_ascii=False,
                       sort_keys=True, separators=(",", ":"))
-    script = text.replace("</", "<\\/")
+    # In the script element, no "<" at all: JSON's own escape for it, as Django's
+    # json_script does, so no text in an account can end the element or open another.
+    script = text.translate(_SCRIPT_SAFE)
     blocks.append(f'```{{=html}}\n<script type="application/json" id="{JSON_ID}">{script}'
                   "</script>\n```")
     blocks.append(

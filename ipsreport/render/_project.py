@@ -23,6 +23,7 @@ CONFIG_NAME = "_quarto.yml"
 _TOOL_KEYS = frozenset(
     {
         "project",
+        "filters",
         "format",
         "execute",
         "jupyter",
@@ -33,6 +34,7 @@ _TOOL_KEYS = frozenset(
         "css",
         "template",
         "template-partials",
+        "reference-doc",
         "font-paths",
         "keep-typ",
         "keep-md",

@@ -17,9 +17,10 @@ from ipsreport.paths import templates_dir
 
 CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
 PROVENANCE_FILTER = Path(__file__).with_name("provenance.lua")
-# The Lua filters every conversion runs, in order (Quarto runs the provenance filter as a
-# project filter, _quarto.yml, and has its own cross-references).
-FILTERS = (PROVENANCE_FILTER, CROSSREF_FILTER)
+DOCX_FILTER = Path(__file__).with_name("docx.lua")
+# The Lua filters every conversion runs, in order (Quarto runs the provenance and docx
+# filters as project filters, _quarto.yml, and has its own cross-references).
+FILTERS = (PROVENANCE_FILTER, DOCX_FILTER, CROSSREF_FILTER)
 # A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
 _DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")
 

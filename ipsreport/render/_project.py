@@ -35,6 +35,7 @@ _TOOL_KEYS = frozenset(
         "template",
         "template-partials",
         "reference-doc",
+        "format-links",
         "font-paths",
         "keep-typ",
         "keep-md",

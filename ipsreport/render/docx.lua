@@ -10,7 +10,9 @@ For FORMAT docx only (every other format passes through unchanged):
 - A div whose class names a paragraph style of the reference document
   (templates/reference.docx, built by templates/build_reference_docx.py) gets that style
   (Pandoc's custom-style), so the letter's sender block, recipient and note keep their
-  layout as far as Word's paragraph styles allow.
+  layout as far as Word's paragraph styles allow. Word has no blocks side by side outside
+  a table, so in a letterhead the sender block (right-aligned) comes before the recipient,
+  as it stands higher on the PDF's page.
 - Word chooses its proofing language by language and region: a bare `lang: da` becomes
   da-DK (the region CLDR gives each language as its likely one).
 
@@ -61,9 +63,25 @@ local function RawInline(inline)
   end
 end
 
+local function sender_first(div)
+  local senders, others = pandoc.List(), pandoc.List()
+  for _, block in ipairs(div.content) do
+    if block.t == "Div" and block.classes:includes("sender") then
+      senders:insert(block)
+    else
+      others:insert(block)
+    end
+  end
+  div.content = senders .. others
+  return div
+end
+
 local function Div(div)
   if not is_docx() or div.attributes["custom-style"] ~= nil then
     return nil
+  end
+  if div.classes:includes("letterhead") then
+    return sender_first(div)
   end
   for _, class in ipairs(div.classes) do
     if STYLES[class] ~= nil then

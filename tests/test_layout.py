@@ -28,7 +28,9 @@ ALLOWED = {
     "kernels": {"kernels"},
     "render": {"kernels", "render"},
     "batch": {"kernels", "render", "batch"},
-    "cli": {"sources", "analyses", "presentation", "kernels", "render", "batch", "cli"},
+    "distribute": {"kernels", "render", "batch", "distribute"},
+    "cli": {"sources", "analyses", "presentation", "kernels", "render", "batch", "distribute",
+            "cli"},
 }
 DOMAIN = ("ipsreport.sources", "ipsreport.analyses", "ipsreport.presentation")
 

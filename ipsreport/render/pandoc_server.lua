@@ -64,15 +64,17 @@ local function embed_images(doc, folder)
   })
 end
 
--- Image paths made absolute, for a writer that reads the files itself (docx).
-local function absolute_images(doc, folder)
-  return doc:walk({
+-- Images put in the media bag under the names the document gives them, read from the
+-- body's folder, for a writer that reads the images itself (docx): the names, not the
+-- temporary folder, reach the file (a docx keeps an image's path in its properties).
+local function bag_images(doc, folder)
+  doc:walk({
     Image = function(image)
       if image.src:match("^data:") or not pandoc.path.is_relative(image.src) then
         return nil
       end
-      image.src = pandoc.path.join({ folder, image.src })
-      return image
+      local mime, contents = pandoc.mediabag.fetch(pandoc.path.join({ folder, image.src }))
+      pandoc.mediabag.insert(image.src, mime, contents)
     end,
   })
 end
@@ -101,7 +103,8 @@ local function convert(request)
       end
       if output.reference_doc ~= nil then
         options.reference_doc = output.reference_doc
-        doc = absolute_images(doc, pandoc.path.directory(request.body))
+        pandoc.mediabag.empty()
+        bag_images(doc, pandoc.path.directory(request.body))
       end
       spit(output.output, pandoc.write(doc, output.to, options))
     end)

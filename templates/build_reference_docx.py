@@ -187,6 +187,8 @@ def build() -> bytes:
     _style(document, "Compact", before=0, after=2)
     _style(document, "Title", size=20, color=NAVY, bold=True, after=4)
     _style(document, "Subtitle", size=13, color=MUTED, bold=False)
+    for name in ("Title", "Subtitle"):  # left, as the PDF's title block
+        document.styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     _style(document, "Author", size=9, color=MUTED)
     _style(document, "Date", size=9, color=MUTED)
     for level, size in ((1, 12), (2, 12), (3, 10.5), (4, 10.5)):

@@ -1,6 +1,7 @@
 """Under a real Quarto: the outputs (HTML, PDF and docx) carry the same provenance record
-as the built-in renderer's, sealed, so ``ipsreport verify`` answers for them too. Skipped where no quarto
-is on PATH (CI's machines have none; ../shared/tools/build-quarto builds one)."""
+as the built-in renderer's, sealed, so ``ipsreport verify`` answers for them too. Skipped
+where no quarto is on PATH (CI's machines have none; ../shared/tools/build-quarto builds
+one)."""
 
 from __future__ import annotations
 

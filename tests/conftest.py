@@ -1,4 +1,5 @@
-"""Shared fixtures: a private copy of data/ that a test may change, and PDF text."""
+"""Shared fixtures: a private copy of data/ that a test may change, PDF text, and one batch
+of the guide (HTML, PDF and docx for three municipalities) for the whole session."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from ipsreport.paths import PROJECT_ROOT
 
@@ -50,3 +52,25 @@ def changed_data(data_copy: Path) -> Callable[..., Path]:
 def normalise(text: str) -> str:
     """Collapse whitespace (including non-breaking spaces) so phrases match across lines."""
     return " ".join(text.replace("\u00a0", " ").split())
+
+
+GUIDE_BATCH_ROWS = ("101", "461", "751")
+
+
+@pytest.fixture(scope="session")
+def guide_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``ipsreport batch reports/guide.qmd`` for København, Odense and Aarhus, in HTML, PDF
+    and docx: rendered once for the session, under a lock, by whichever worker asks first
+    (the folder is shared by the workers of pytest-xdist). Read it; copy it to change it."""
+    from ipsreport.batch import run_batch
+
+    root = tmp_path_factory.getbasetemp().parent
+    folder = root / "guide-batch"
+    with FileLock(str(root / "guide-batch.lock")):
+        if not (folder / "index.html").is_file():
+            result = run_batch(PROJECT_ROOT / "reports" / "guide.qmd",
+                               PROJECT_ROOT / "data" / "kommuner.csv",
+                               formats=("html", "pdf", "docx"), only=GUIDE_BATCH_ROWS,
+                               output_dir=folder, progress=False)
+            assert not result.failed, result.failed
+    return folder

@@ -3,9 +3,10 @@
 The server is aiosmtpd on 127.0.0.1 (a port of the test's own), with a handler that keeps
 every message it is given, refuses the recipients a test names (4xx or 5xx), and can hold a
 message until the test lets it go (to kill or interrupt a run while the server has it).
-The documents are a real batch of the guide for three municipalities (PDF and docx),
-rendered once for the module and copied for each test; the tests of hostile names and of
-usage errors use a small folder of their own with the same manifest shape.
+The documents are a real batch of the guide for three municipalities (HTML, PDF and docx;
+conftest's ``guide_batch``, rendered once for the session), copied for each test; the tests
+of hostile names and of usage errors use a small folder of their own with the same manifest
+shape.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from ipsreport.batch import run_batch
 from ipsreport.cli import main
 from ipsreport.distribute import LOG_NAME, read_recipients
 from ipsreport.paths import PROJECT_ROOT
@@ -151,19 +151,11 @@ def server(mailbox: Mailbox) -> Iterator[int]:
 # -- the documents --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("batch") / "guide"
-    result = run_batch(GUIDE, KOMMUNER, formats=("pdf", "docx"), only=["101", "461", "751"],
-                       output_dir=folder, progress=False)
-    assert not result.failed, result.failed
-    return folder
-
-
 @pytest.fixture
-def folder(rendered: Path, tmp_path: Path) -> Path:
+def folder(guide_batch: Path, tmp_path: Path) -> Path:
+    """A copy of the session's batch of the guide (conftest), for the test to change."""
     copy = tmp_path / "guide"
-    shutil.copytree(rendered, copy)
+    shutil.copytree(guide_batch, copy)
     return copy
 
 

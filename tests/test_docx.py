@@ -3,7 +3,7 @@ python-docx; its date; the provenance record and its seal, which ``ipsreport ver
 reads; the batch's manifest and incremental reuse. (The same bytes from two renders in two
 folders and processes: tests/test_reproducible.py.)
 
-One batch of the guide for two municipalities (HTML, PDF and docx) is shared by the module.
+The session's batch of the guide (HTML, PDF and docx; conftest's ``guide_batch``) is read.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import html.parser
 import io
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -55,12 +56,9 @@ def kernel() -> Iterator[Kernel]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("guide")
-    result = run_batch(GUIDE, KOMMUNER, formats=("html", "pdf", "docx"), only=["101", "461"],
-                       output_dir=folder, progress=False)
-    assert not result.failed, result.failed
-    return folder
+def batch(guide_batch: Path) -> Path:
+    """The session's batch of the guide (conftest): read only."""
+    return guide_batch
 
 
 def _source_lines(pattern: str) -> list[str]:
@@ -258,15 +256,16 @@ def test_a_docx_from_elsewhere_is_not_made_by_ipsreport(tmp_path: Path) -> None:
 # -- the batch: manifest, reuse, index -----------------------------------------------------
 
 
-def test_the_batch_records_each_docx_and_reuses_it(batch: Path) -> None:
+def test_the_batch_records_each_docx_and_reuses_it(batch: Path, tmp_path: Path) -> None:
+    batch = Path(shutil.copytree(batch, tmp_path / "guide"))
     manifest = Manifest(batch)
     entry = manifest.entry("461-odense.docx")
     assert entry is not None and entry["format"] == "docx"
     assert entry["sha256"] == provenance.bytes_digest((batch / "461-odense.docx").read_bytes())
     assert entry["row"]["key"] == "461"
-    again = run_batch(GUIDE, KOMMUNER, formats=("docx",), only=["101", "461"],
+    again = run_batch(GUIDE, KOMMUNER, formats=("docx",), only=["101", "461", "751"],
                       output_dir=batch, progress=False)
-    assert [outcome.status for outcome in again.outcomes] == ["reused from cache"] * 2
+    assert [outcome.status for outcome in again.outcomes] == ["reused from cache"] * 3
     page = (batch / "index.html").read_text(encoding="utf-8")
     assert '<a href="461-odense.docx">docx</a>' in page
 

@@ -3,7 +3,10 @@ of the guide (HTML, PDF and docx for three municipalities) for the whole session
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,16 +64,25 @@ GUIDE_BATCH_ROWS = ("101", "461", "751")
 def guide_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``ipsreport batch reports/guide.qmd`` for København, Odense and Aarhus, in HTML, PDF
     and docx: rendered once for the session, under a lock, by whichever worker asks first
-    (the folder is shared by the workers of pytest-xdist). Read it; copy it to change it."""
-    from ipsreport.batch import run_batch
+    (the folder is shared by the workers of pytest-xdist). Read it; copy it to change it.
 
+    It runs as the command, in a process of its own with the project's data: a batch run in
+    this process would fork its workers from multiprocessing's fork server, which keeps the
+    environment of the test that first started it (a data folder of its own, say)."""
     root = tmp_path_factory.getbasetemp().parent
     folder = root / "guide-batch"
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("IPSREPORT_DATA_DIR", "SOURCE_DATE_EPOCH")}
     with FileLock(str(root / "guide-batch.lock")):
         if not (folder / "index.html").is_file():
-            result = run_batch(PROJECT_ROOT / "reports" / "guide.qmd",
-                               PROJECT_ROOT / "data" / "kommuner.csv",
-                               formats=("html", "pdf", "docx"), only=GUIDE_BATCH_ROWS,
-                               output_dir=folder, progress=False)
-            assert not result.failed, result.failed
+            result = subprocess.run(
+                [sys.executable, "-c", "from ipsreport.cli import main; main()", "batch",
+                 str(PROJECT_ROOT / "reports" / "guide.qmd"), "--table",
+                 str(PROJECT_ROOT / "data" / "kommuner.csv"), "--only",
+                 ",".join(GUIDE_BATCH_ROWS), "--to", "html,pdf,docx", "--output-dir",
+                 str(folder)],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+                timeout=600,
+            )
+            assert result.returncode == 0, result.stderr
     return folder

@@ -48,14 +48,12 @@ class SmtpSettingsError(IpsreportError):
 
 
 class Refused(Exception):
-    """The server refused this message (for this recipient); nothing was delivered.
+    """The server refused this message (for this recipient), or the connection broke before
+    the message was handed over: nothing was delivered."""
 
-    ``handed_over`` is False: the message's content never reached the server."""
-
-    def __init__(self, reply: str, *, handed_over: bool = False) -> None:
+    def __init__(self, reply: str) -> None:
         super().__init__(reply)
         self.reply = reply
-        self.handed_over = handed_over
 
 
 class Unconfirmed(Exception):
@@ -236,7 +234,7 @@ class Connection:
             raise Refused(_reply(error.smtp_code, error.smtp_error)) from None
         if code != 250:
             self._reset()
-            raise Refused(_reply(code, text), handed_over=True)
+            raise Refused(_reply(code, text))
         return _reply(code, text)
 
     def _reset(self) -> None:

@@ -308,6 +308,16 @@ lang: da
 ::: {.letter-note}
 En note.
 :::
+
+## Tal og kilder
+
+::: {#tal-1 .tal-kilde}
+**59,5 pct.**: beregnet af 286 af 481.
+:::
+
+```{=html}
+<script type="application/json" id="tal">{"numbers": [{"id": "tal-1"}]}</script>
+```
 """
 
 
@@ -330,6 +340,10 @@ def test_the_docx_filter_changes_nothing_but_the_docx() -> None:
     assert text.index("Afsenderibrev") < text.index("Ministeren") < text.index("Modtageribrev")
     assert text.index("Modtageribrev") < text.index("Udvalget") < text.index("Noteibrev")
     assert "#grid" not in text  # raw Typst is not for Word
+    # an appendix of traced numbers comes through; the JSON that HTML carries for tools
+    # (a script element) does not
+    assert "Tal og kilder" in text and "beregnet af 286 af 481." in text
+    assert '"numbers"' not in text
 
 
 def test_the_reference_document_has_every_style_the_filter_gives() -> None:

@@ -9,12 +9,13 @@ them changes. The batch uses it to skip outputs that are current; ``ipsreport ve
 uses it to say whether a file is current or stale.
 
 **The record.** Every output carries :meth:`Provenance.fields`, whose names are defined
-here, once (:class:`Field`). :func:`markdown` puts them into a brief's Markdown as two raw
-blocks, one of HTML ``<meta>`` tags and one Typst ``set document(keywords: ...)``; the
-project's Lua filter ``ipsreport/render/provenance.lua`` moves each to where its format
-wants it (the page's head; the PDF's Keywords and Subject). The built-in renderer adds the
-blocks itself; under ``quarto render``, the brief's first cell does
-(:func:`under_quarto`, called by ``presentation.brief.parameters``), so both engines'
+here, once (:class:`Field`). :func:`markdown` puts them into a brief's Markdown as three raw
+blocks, one of HTML ``<meta>`` tags, one Typst ``set document(keywords: ...)`` and one of
+the fields as JSON; the project's Lua filter ``ipsreport/render/provenance.lua`` moves each
+to where its format wants it (the page's head; the PDF's Keywords and Subject; a Word
+document's custom properties, ``docProps/custom.xml``, one property per field). The
+built-in renderer adds the blocks itself; under ``quarto render``, the brief's first cell
+does (:func:`under_quarto`, called by ``presentation.brief.parameters``), so both engines'
 outputs carry the same record.
 
 **The seal.** The record's ``ipsreport-content-sha256`` is written as a placeholder and then
@@ -23,6 +24,15 @@ replaced by the SHA-256 of the finished file as it was with the placeholder
 for Quarto's outputs). So a file whose bytes changed after rendering (a number edited, a
 byte flipped, a record copied into another file) no longer matches its own record
 (:func:`sealed`).
+
+A Word document is a zip whose members are compressed, so the placeholder is not in its
+bytes. For it the rule is the same over what the document says rather than over how it is
+zipped: the content digest is the SHA-256 of :func:`ipsreport.ooxml.content` of its
+members (every member's name and uncompressed bytes, in canonical order) with the
+placeholder in place; sealing puts the digest in place of the placeholder in the members
+(in ``docProps/custom.xml``) and writes the zip again, reproducibly (:func:`ipsreport.ooxml.
+write`). A docx that was opened and saved, or had a member changed, added or removed, is
+no longer sealed; one that was only zipped again is.
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ipsreport import __version__
+from ipsreport import __version__, ooxml
 from ipsreport.digest import bytes_digest, files_digest, folder_digest
 from ipsreport.markup import html_text, typst_string
 from ipsreport.paths import PROJECT_ROOT, data_dir, templates_dir
@@ -93,9 +103,12 @@ COMPONENTS: tuple[tuple[str, Field], ...] = (
     ("tools", Field.TOOLS),
 )
 
-# The raw formats of the two blocks :func:`markdown` writes (see provenance.lua).
+# The raw formats of the blocks :func:`markdown` writes (see provenance.lua).
 HTML_HEAD_FORMAT = "ipsreport-html-head"
 TYPST_HEAD_FORMAT = "ipsreport-typst-head"
+FIELDS_FORMAT = "ipsreport-fields"
+# Where a Word document keeps the record: its custom properties.
+DOCX_RECORD_PART = "docProps/custom.xml"
 # Stands for the content digest until the file is sealed: 64 hex digits, like a digest.
 PLACEHOLDER = hashlib.sha256(b"ipsreport: the content digest goes here").hexdigest()
 
@@ -247,8 +260,9 @@ def manifest_fields(record: Provenance, brief_path: Path) -> dict[str, Any]:
 
 
 def markdown(fields: Mapping[str, str]) -> str:
-    """The record as two raw Markdown blocks (see the module): HTML meta tags, and a Typst
-    ``set document`` with the Keywords and Subject, every value escaped for its language."""
+    """The record as three raw Markdown blocks (see the module): HTML meta tags, a Typst
+    ``set document`` with the Keywords and Subject, every value escaped for its language,
+    and the fields as JSON on one line (ASCII, so no line of it can close the block)."""
     meta = "\n".join(
         f'<meta name="{html_text(name)}" content="{html_text(value)}">'
         for name, value in fields.items()
@@ -260,9 +274,11 @@ def markdown(fields: Mapping[str, str]) -> str:
     if SUBJECT_FIELD in fields:
         typst += f", description: {typst_string(f'{SUBJECT_FIELD}={fields[SUBJECT_FIELD]}')}"
     typst += ")"
+    as_json = json.dumps(dict(fields), ensure_ascii=True, separators=(",", ":"))
     return (
         f"```{{={HTML_HEAD_FORMAT}}}\n{meta}\n```\n\n"
-        f"```{{={TYPST_HEAD_FORMAT}}}\n{typst}\n```\n"
+        f"```{{={TYPST_HEAD_FORMAT}}}\n{typst}\n```\n\n"
+        f"```{{={FIELDS_FORMAT}}}\n{as_json}\n```\n"
     )
 
 
@@ -299,7 +315,10 @@ def _replace(data: bytes, old: str, new: str) -> tuple[bytes, int]:
 
 def seal(data: bytes) -> bytes:
     """``data`` (a finished output holding the placeholder) with the placeholder replaced by
-    its content digest: the SHA-256 of ``data`` as it is. ValueError if there is none."""
+    its content digest: the SHA-256 of ``data`` as it is, or for a Word document of what it
+    says (see the module). ValueError if there is none."""
+    if ooxml.is_package(data):
+        return _seal_package(data)
     sealed, count = _replace(data, PLACEHOLDER, bytes_digest(data))
     if count == 0:
         raise ValueError("the output holds no content digest to seal")
@@ -307,8 +326,44 @@ def seal(data: bytes) -> bytes:
 
 
 def sealed(data: bytes, digest: str) -> bool:
-    """Whether ``data`` is exactly the file that :func:`seal` made with ``digest``."""
+    """Whether ``data`` is exactly the file that :func:`seal` made with ``digest`` (for a
+    Word document: has exactly the members it made, however zipped)."""
     if len(digest) != 64 or digest == PLACEHOLDER:
         return False
+    if ooxml.is_package(data):
+        return _package_sealed(data, digest)
     unsealed, count = _replace(data, digest, PLACEHOLDER)
     return count > 0 and bytes_digest(unsealed) == digest
+
+
+def _replace_in_members(
+    members: list[tuple[str, bytes]], old: str, new: str
+) -> tuple[list[tuple[str, bytes]], int]:
+    replaced: list[tuple[str, bytes]] = []
+    count = 0
+    for name, data in members:
+        changed, found = _replace(data, old, new)
+        replaced.append((name, changed))
+        count += found
+    return replaced, count
+
+
+def _seal_package(data: bytes) -> bytes:
+    try:
+        members = ooxml.members(data)
+    except ooxml.PackageError as error:
+        raise ValueError(f"the output is not a readable package: {error}") from None
+    digest = bytes_digest(ooxml.content(members))
+    sealed_members, count = _replace_in_members(members, PLACEHOLDER, digest)
+    if count == 0:
+        raise ValueError("the output holds no content digest to seal")
+    return ooxml.write(sealed_members)
+
+
+def _package_sealed(data: bytes, digest: str) -> bool:
+    try:
+        members = ooxml.members(data)
+    except ooxml.PackageError:
+        return False
+    unsealed, count = _replace_in_members(members, digest, PLACEHOLDER)
+    return count > 0 and bytes_digest(ooxml.content(unsealed)) == digest

@@ -1,13 +1,18 @@
-"""Shared fixtures: a private copy of data/ that a test may change, and PDF text."""
+"""Shared fixtures: a private copy of data/ that a test may change, PDF text, and one batch
+of the guide (HTML, PDF and docx for three municipalities) for the whole session."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from ipsreport.paths import PROJECT_ROOT
 
@@ -50,3 +55,34 @@ def changed_data(data_copy: Path) -> Callable[..., Path]:
 def normalise(text: str) -> str:
     """Collapse whitespace (including non-breaking spaces) so phrases match across lines."""
     return " ".join(text.replace("\u00a0", " ").split())
+
+
+GUIDE_BATCH_ROWS = ("101", "461", "751")
+
+
+@pytest.fixture(scope="session")
+def guide_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``ipsreport batch reports/guide.qmd`` for København, Odense and Aarhus, in HTML, PDF
+    and docx: rendered once for the session, under a lock, by whichever worker asks first
+    (the folder is shared by the workers of pytest-xdist). Read it; copy it to change it.
+
+    It runs as the command, in a process of its own with the project's data: a batch run in
+    this process would fork its workers from multiprocessing's fork server, which keeps the
+    environment of the test that first started it (a data folder of its own, say)."""
+    root = tmp_path_factory.getbasetemp().parent
+    folder = root / "guide-batch"
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("IPSREPORT_DATA_DIR", "SOURCE_DATE_EPOCH")}
+    with FileLock(str(root / "guide-batch.lock")):
+        if not (folder / "index.html").is_file():
+            result = subprocess.run(
+                [sys.executable, "-c", "from ipsreport.cli import main; main()", "batch",
+                 str(PROJECT_ROOT / "reports" / "guide.qmd"), "--table",
+                 str(PROJECT_ROOT / "data" / "kommuner.csv"), "--only",
+                 ",".join(GUIDE_BATCH_ROWS), "--to", "html,pdf,docx", "--output-dir",
+                 str(folder)],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False,
+                timeout=600,
+            )
+            assert result.returncode == 0, result.stderr
+    return folder

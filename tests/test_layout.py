@@ -20,7 +20,7 @@ PACKAGE = PROJECT_ROOT / "ipsreport"
 # What each layer may import from the package, besides the foundation modules at its root.
 FOUNDATION = {"ipsreport", "ipsreport.errors", "ipsreport.paths", "ipsreport.validation",
               "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext", "ipsreport.provenance",
-              "ipsreport.lineage"}
+              "ipsreport.lineage", "ipsreport.ooxml"}
 ALLOWED = {
     "sources": {"sources"},
     "analyses": {"sources", "analyses"},
@@ -28,7 +28,9 @@ ALLOWED = {
     "kernels": {"kernels"},
     "render": {"kernels", "render"},
     "batch": {"kernels", "render", "batch"},
-    "cli": {"sources", "analyses", "presentation", "kernels", "render", "batch", "cli"},
+    "distribute": {"kernels", "render", "batch", "distribute"},
+    "cli": {"sources", "analyses", "presentation", "kernels", "render", "batch", "distribute",
+            "cli"},
 }
 DOMAIN = ("ipsreport.sources", "ipsreport.analyses", "ipsreport.presentation")
 

@@ -299,9 +299,9 @@ def test_cli_failing_brief_exits_1_without_output(tmp_path: Path) -> None:
 
 
 def test_cli_rejects_unknown_format() -> None:
-    result = _cli(str(KOMMUNE), "--to", "docx")
+    result = _cli(str(KOMMUNE), "--to", "rtf")
     assert result.exit_code == 2  # a usage error, like every bad option value
-    assert "unknown format 'docx'" in result.output
+    assert "unknown format 'rtf'" in result.output
 
 
 @pytest.mark.render

@@ -1,4 +1,4 @@
-"""Reproducible bytes: the same brief, parameters and data give the same PDF and HTML, in
+"""Reproducible bytes: the same brief, parameters and data give the same PDF, HTML and docx, in
 any output folder and at any time; with SOURCE_DATE_EPOCH set, that is the PDF's date.
 
 ``reports/findings.qmd`` (tables and a matplotlib figure) is rendered twice through the
@@ -19,12 +19,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import matplotlib
 import pypdf
 import pytest
 
+from ipsreport import ooxml
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Document, read_brief, write
 from ipsreport.render._convert import normalise_png, normalise_svg
@@ -45,7 +47,7 @@ def _cli_render(output_dir: Path, seed: str) -> subprocess.CompletedProcess[str]
     env["PYTHONHASHSEED"] = seed
     return subprocess.run(
         [sys.executable, "-c", "from ipsreport.cli import main; main()", "render",
-         str(FINDINGS), "--output-dir", str(output_dir)],
+         str(FINDINGS), "--to", "html,pdf,docx", "--output-dir", str(output_dir)],
         capture_output=True, text=True, check=False, cwd=PROJECT_ROOT, env=env,
     )
 
@@ -61,7 +63,7 @@ def two_renders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return first, second
 
 
-@pytest.mark.parametrize("name", ["findings.html", "findings.pdf"])
+@pytest.mark.parametrize("name", ["findings.html", "findings.pdf", "findings.docx"])
 def test_rendering_twice_gives_identical_bytes(two_renders: tuple[Path, Path], name: str) -> None:
     first, second = two_renders
     assert (first / name).read_bytes() == (second / name).read_bytes()
@@ -74,6 +76,14 @@ def test_without_source_date_epoch_the_pdf_has_no_date(two_renders: tuple[Path, 
     assert b"CreateDate" not in (two_renders[0] / "findings.pdf").read_bytes()
 
 
+def test_without_source_date_epoch_the_docx_has_no_date(two_renders: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(two_renders[0] / "findings.docx") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.namelist()[0] == "[Content_Types].xml"
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    assert "dcterms:created" not in core and "dcterms:modified" not in core
+
+
 def test_outputs_hold_no_paths_of_the_build(two_renders: tuple[Path, Path]) -> None:
     first, _ = two_renders
     pdf = pypdf.PdfReader(first / "findings.pdf")
@@ -81,6 +91,8 @@ def test_outputs_hold_no_paths_of_the_build(two_renders: tuple[Path, Path]) -> N
         "html": (first / "findings.html").read_text(encoding="utf-8"),
         "pdf text": " ".join(page.extract_text() for page in pdf.pages),
         "pdf metadata": repr(dict(pdf.metadata or {})),
+        **{f"docx {name}": data.decode("utf-8", "replace")
+           for name, data in ooxml.members((first / "findings.docx").read_bytes())},
     }
     for where, text in texts.items():
         assert not re.search(r"ipsreport-build-(?!sha256)", text), where  # the build folder

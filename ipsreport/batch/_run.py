@@ -45,7 +45,15 @@ from ipsreport.batch._table import Row, Table, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
 from ipsreport.errors import DataError, IpsreportError, RenderError
 from ipsreport.kernels.forkserver import ForkServer
-from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, MANIFEST_NAME, Brief, prepare, read_brief
+from ipsreport.render import (
+    ALL_FORMATS,
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    MANIFEST_NAME,
+    Brief,
+    prepare,
+    read_brief,
+)
 from ipsreport.render._files import atomic_write, discard, os_reason, remove_stale
 from ipsreport.render._manifest import DIGEST_KEY, Manifest
 from ipsreport.render._params import validate as coerce_parameters
@@ -144,7 +152,7 @@ def run_batch(
 ) -> BatchResult:
     """Render ``report`` once per row of ``table``; see the module's docstring.
 
-    ``formats`` are ``html`` and/or ``pdf``; ``only`` picks rows (see
+    ``formats`` are of ``html``, ``pdf`` and ``docx``; ``only`` picks rows (see
     :meth:`~ipsreport.batch._table.Table.select`); ``timeout`` is per cell, in seconds;
     ``progress`` forces the bar on or off (default: a bar when stderr is a terminal);
     ``fresh_process`` says that workers may be forked from this process (see
@@ -386,7 +394,9 @@ class _Run:
             table=self.table.display_name,
             rows=self.table.rows,
             entries=self.manifest.entries,
-            formats=tuple(FORMAT_NAMES),
+            # every format a row may have, those the index names first (a docx links as
+            # "docx")
+            formats=(*FORMAT_NAMES, *(fmt for fmt in ALL_FORMATS if fmt not in FORMAT_NAMES)),
         )
         path = self.folder / INDEX_NAME
         data = page.encode("utf-8")

@@ -38,6 +38,7 @@ atexit.register(gc.freeze)
 _COMMANDS = {
     "batch": "ipsreport.cli.batch:batch_command",
     "check": "ipsreport.cli.check:check_command",
+    "distribute": "ipsreport.cli.distribute:distribute_command",
     "render": "ipsreport.cli.render:render_command",
     "som": "ipsreport.cli.som:som_command",
     "trace": "ipsreport.cli.trace:trace_command",

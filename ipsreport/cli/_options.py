@@ -122,5 +122,6 @@ to_option = click.option(
     "to",
     multiple=True,
     metavar="FORMAT",
-    help="html, typst or pdf (typst = pdf); repeat or comma-separate. Default: both.",
+    help="html, typst or pdf (typst = pdf), docx; repeat or comma-separate. Default: html "
+    "and pdf.",
 )

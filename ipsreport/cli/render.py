@@ -1,4 +1,5 @@
-"""``ipsreport render``: briefs to HTML and PDF, with Quarto's command-line conventions."""
+"""``ipsreport render``: briefs to HTML and PDF (and docx), with Quarto's command-line
+conventions."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def render_command(
     engine: str,
     timeout: float,
 ) -> None:
-    """Render briefs (default: every reports/*.qmd not starting with _) to HTML and PDF."""
+    """Render briefs (default: every reports/*.qmd not starting with _) to HTML and PDF,
+    or the formats of --to (docx too)."""
     _log_warnings_to_stderr()
     formats = normalise_formats(to)
     chosen = preflight(engine)

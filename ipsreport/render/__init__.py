@@ -1,4 +1,4 @@
-"""The built-in renderer: a Quarto ``.qmd`` brief to self-contained HTML and a PDF.
+"""The built-in renderer: a Quarto ``.qmd`` brief to self-contained HTML, a PDF and a docx.
 
 Generic: it knows Quarto, Jupyter, Pandoc and Typst, and nothing of IPS. A brief names its
 parameter model in its front matter (``ipsreport-parameters: module:Class``), which the
@@ -26,9 +26,10 @@ from ipsreport.render._output import Output, output_stem, slugify
 from ipsreport.render._params import Parameter
 from ipsreport.render._render import ENGINES, choose_engine, render
 from ipsreport.render._verify import Verdict, verify
-from ipsreport.render._write import FORMATS, normalise_formats, source_date, write
+from ipsreport.render._write import ALL_FORMATS, FORMATS, normalise_formats, source_date, write
 
 __all__ = [
+    "ALL_FORMATS",
     "DEFAULT_TIMEOUT",
     "ENGINES",
     "FORMATS",

@@ -35,18 +35,20 @@ _STOP_TIMEOUT = 5.0
 
 @dataclass(frozen=True)
 class PandocOutput:
-    """One file to write from a document: Pandoc's writer (``html5``, ``typst``), the
-    template, the metadata as YAML (read as ``--metadata-file``), the template variables
-    (as ``--defaults``' ``variables:``), whether images become data: URIs, the output
-    file, and ``name``, the format as error messages call it ("html", "pdf")."""
+    """One file to write from a document: Pandoc's writer (``html5``, ``typst``, ``docx``),
+    the template (none for docx), the metadata as YAML (read as ``--metadata-file``), the
+    template variables (as ``--defaults``' ``variables:``), whether images become data:
+    URIs, the output file, ``name``, the format as error messages call it ("html", "pdf",
+    "docx"), and the reference document of a docx (``--reference-doc``)."""
 
     name: str
     to: str
-    template: str
+    template: str | None
     metadata: str
     variables: Mapping[str, Any]
     embed_images: bool
     output: str
+    reference_doc: str | None = None
 
 
 class PandocServer:
@@ -101,7 +103,10 @@ class PandocServer:
         self.start()
         process = self._process
         assert process is not None and process.stdin is not None and process.stdout is not None
-        request = {"body": str(body), "outputs": [dataclasses.asdict(o) for o in outputs]}
+        request = {"body": str(body), "outputs": [
+            {key: value for key, value in dataclasses.asdict(o).items() if value is not None}
+            for o in outputs
+        ]}
         line = json.dumps(request, ensure_ascii=False) + "\n"
         try:
             process.stdin.write(line.encode("utf-8"))

@@ -23,6 +23,7 @@ CONFIG_NAME = "_quarto.yml"
 _TOOL_KEYS = frozenset(
     {
         "project",
+        "filters",
         "format",
         "execute",
         "jupyter",
@@ -33,6 +34,8 @@ _TOOL_KEYS = frozenset(
         "css",
         "template",
         "template-partials",
+        "reference-doc",
+        "format-links",
         "font-paths",
         "keep-typ",
         "keep-md",

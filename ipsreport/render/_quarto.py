@@ -20,7 +20,7 @@ from ipsreport.errors import RenderError, shown
 from ipsreport.render._brief import PreparedNotebook
 from ipsreport.render._output import Output, output_stem, publish
 
-_QUARTO_TO = {"html": "html", "pdf": "typst"}
+_QUARTO_TO = {"html": "html", "pdf": "typst", "docx": "docx"}
 
 
 def quarto_command(

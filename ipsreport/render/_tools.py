@@ -18,9 +18,11 @@ from ipsreport.paths import templates_dir
 CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
 PROVENANCE_FILTER = Path(__file__).with_name("provenance.lua")
 LINKS_FILTER = Path(__file__).with_name("links.lua")
-# The Lua filters every conversion runs, in order. Quarto runs the provenance and links
-# filters as project filters (_quarto.yml) and has its own cross-references.
-FILTERS = (PROVENANCE_FILTER, CROSSREF_FILTER, LINKS_FILTER)
+DOCX_FILTER = Path(__file__).with_name("docx.lua")
+# The Lua filters every conversion runs, in order (Quarto runs the provenance, docx and links
+# filters as project filters, _quarto.yml, and has its own cross-references). The links
+# filter comes last: it drops a link whose target the finished document lacks.
+FILTERS = (PROVENANCE_FILTER, DOCX_FILTER, CROSSREF_FILTER, LINKS_FILTER)
 # A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
 _DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")
 

@@ -1,7 +1,9 @@
 """Is an output still what its brief, parameters, data, code and tools give today?
 
-Every PDF and HTML that ipsreport writes, under either engine, records how it was built
-(the fields of :class:`ipsreport.provenance.Field`): the brief, its parameters, the engine,
+Every PDF, HTML and Word document that ipsreport writes, under either engine, records how
+it was built
+(the fields of :class:`ipsreport.provenance.Field`; a docx in its custom properties): the
+brief, its parameters, the engine,
 digests of the brief, the data, the code and the templates, the tool versions, the build
 digest over all of them, and the digest of the file's own content (its seal).
 :func:`verify` reads that record back, checks the seal against the file's bytes,
@@ -27,12 +29,13 @@ import html.parser
 import io
 import json
 import logging
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ipsreport import provenance
+from ipsreport import ooxml, provenance
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.provenance import COMPONENTS, KEYWORD_FIELDS, SUBJECT_FIELD, Field
 
@@ -41,6 +44,8 @@ EXIT_STATUS = {CURRENT: 0, STALE: 1, FOREIGN: 3, MODIFIED: 4}
 
 _REQUIRED = (Field.BUILD, Field.BRIEF, Field.PARAMS, Field.CONTENT, Field.ENGINE)
 _LAST_KEYWORD = f", {KEYWORD_FIELDS[-1]}="
+_CUSTOM_PROPERTIES = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+_PROPERTY_TYPES = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,17 @@ def verify(path: Path, *, data: Path | None = None, project_root: Path = PROJECT
 
 
 def read_record(path: Path) -> dict[str, str] | None:
-    """The ipsreport fields embedded in a PDF or an HTML file, or None if there are none."""
+    """The ipsreport fields embedded in a PDF, an HTML file or a docx, or None if there are
+    none."""
     return record_of(path.read_bytes())
 
 
 def record_of(content: bytes) -> dict[str, str] | None:
-    """The ipsreport fields embedded in a PDF's or an HTML page's bytes, or None."""
+    """The ipsreport fields embedded in a PDF's, an HTML page's or a docx's bytes, or None."""
     if content.lstrip()[:5] == b"%PDF-":
         fields = pdf_record(content)
+    elif ooxml.is_package(content):
+        fields = docx_record(content)
     else:
         try:
             text = content.decode("utf-8")
@@ -141,6 +149,25 @@ def pdf_record(content: bytes) -> dict[str, str] | None:
     if subject.startswith(prefix):
         fields[SUBJECT_FIELD] = subject[len(prefix) :]
     return fields
+
+
+def docx_record(content: bytes) -> dict[str, str] | None:
+    """The fields from a docx's custom properties (``docProps/custom.xml``): each property
+    named ``ipsreport-…`` whose value is a string."""
+    try:
+        part = dict(ooxml.members(content)).get(provenance.DOCX_RECORD_PART)
+        root = ElementTree.fromstring(part) if part is not None else None
+    except (ooxml.PackageError, ElementTree.ParseError):
+        return None
+    if root is None or root.tag != f"{_CUSTOM_PROPERTIES}Properties":
+        return None
+    fields: dict[str, str] = {}
+    for item in root.findall(f"{_CUSTOM_PROPERTIES}property"):
+        name = item.get("name") or ""
+        value = item.find(f"{_PROPERTY_TYPES}lpwstr")
+        if name.startswith("ipsreport-") and value is not None:
+            fields.setdefault(name, value.text or "")
+    return fields or None
 
 
 def html_record(text: str) -> dict[str, str] | None:

@@ -1,20 +1,26 @@
-"""Writing a converted brief: Pandoc to HTML and to Typst, Typst to PDF, files in place.
+"""Writing a converted brief: Pandoc to HTML, to Typst and to Word (docx), Typst to PDF,
+files in place.
 
 Everything is built in a temporary folder first; only when every requested format has
 been built are the files written to the output folder, all or nothing (see ``_output``),
 so a failing brief, a full disk or a folder that cannot be written leaves no partial
 output behind.
 
-Reproducible bytes: the same brief, parameters, data, code and tools give the same HTML
-and PDF, in any output folder and at any time. Nothing in an output depends on the clock
-unless ``SOURCE_DATE_EPOCH`` is set (then it is the PDF's date and what ``date: today``
-means), nor on a temporary path; images are normalised by the converter.
+Reproducible bytes: the same brief, parameters, data, code and tools give the same HTML,
+PDF and docx, in any output folder and at any time. Nothing in an output depends on the
+clock unless ``SOURCE_DATE_EPOCH`` is set (then it is the PDF's and the docx's date and
+what ``date: today`` means), nor on a temporary path; images are normalised by the
+converter, and a docx's zip by ``_docx``.
 
 Provenance: each output carries the fields of its :class:`~ipsreport.provenance.Provenance`,
 which ``ipsreport verify`` reads back: the record's Markdown (:func:`ipsreport.provenance.
 markdown`) goes before the brief's body, the project's filter ``provenance.lua`` puts it in
-the page's head and the PDF's Keywords and Subject, as under Quarto, and each finished file
-is sealed with its content digest (:func:`ipsreport.provenance.seal`).
+the page's head, the PDF's Keywords and Subject and the docx's custom properties, as under
+Quarto, and each finished file is sealed with its content digest
+(:func:`ipsreport.provenance.seal`).
+
+A docx takes its look from the reference document, ``templates/reference.docx`` (or the
+``reference-doc`` of the docx format in ``_quarto.yml`` or the brief), as Quarto's does.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from ipsreport.errors import IpsreportError, ParameterError, RenderError, shown
 from ipsreport.markup import typst_string_body
 from ipsreport.paths import templates_dir
 from ipsreport.render._convert import Document
+from ipsreport.render._docx import reproducible
 from ipsreport.render._files import os_reason
 from ipsreport.render._output import Output, output_stem, publish
 from ipsreport.render._pandoc import PandocOutput, PandocServer
@@ -43,26 +50,29 @@ from ipsreport.render._tools import compile_typst
 
 log = logging.getLogger("ipsreport.render")
 
+# What a render writes unless told otherwise, and what it can write.
 FORMATS = ("html", "pdf")
+ALL_FORMATS = ("html", "pdf", "docx")
 # The Quarto format whose options apply to each output.
-QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
+QUARTO_FORMAT = {"html": "html", "pdf": "typst", "docx": "docx"}
+DEFAULT_REFERENCE_DOC = "reference.docx"
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 _LAST_SOURCE_DATE = 253402300799  # 9999-12-31 23:59:59 UTC: a PDF date has four digits
 
 
 def normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
-    """``html``/``pdf`` from user spellings (``typst`` means PDF), deduplicated, in order."""
+    """``html``/``pdf``/``docx`` from user spellings (``typst`` means PDF, ``word`` docx),
+    deduplicated, in order; none given means :data:`FORMATS`."""
     chosen: list[str] = []
     for item in formats:
         for name in str(item).split(","):
             name = name.strip().lower()
             if not name:
                 continue
-            if name == "typst":
-                name = "pdf"
-            if name not in FORMATS:
+            name = {"typst": "pdf", "word": "docx"}.get(name, name)
+            if name not in ALL_FORMATS:
                 raise ParameterError(
-                    f"--to: unknown format {name!r}; choose from html, typst (pdf)"
+                    f"--to: unknown format {shown(name)}; choose from html, typst (pdf), docx"
                 )
             if name not in chosen:
                 chosen.append(name)
@@ -80,9 +90,10 @@ def write(
 ) -> list[Output]:
     """Build the requested formats of ``document`` and write them to ``output_dir``.
 
-    Files are named ``<stem>.html`` / ``<stem>.pdf``, the stem derived from the brief's name
-    and parameters unless given. Returns what was written; ``manifest.json`` is updated.
-    With ``commit=False`` the files are only staged (see ``_output.publish``).
+    Files are named ``<stem>.html`` / ``<stem>.pdf`` / ``<stem>.docx``, the stem derived
+    from the brief's name and parameters unless given. Returns what was written;
+    ``manifest.json`` is updated. With ``commit=False`` the files are only staged (see
+    ``_output.publish``).
     ``pandoc`` is a running Pandoc server to convert with (a batch worker keeps one);
     without it, one is started for this document.
     """
@@ -151,15 +162,16 @@ def pandoc_metadata(document: Document, fmt: str) -> dict[str, Any]:
 
 
 # Per output format: Pandoc's writer, our template in templates/ and the file it writes.
-_PANDOC_WRITER = {"html": "html5", "pdf": "typst"}
+_PANDOC_WRITER = {"html": "html5", "pdf": "typst", "docx": "docx"}
 _TEMPLATE = {"html": "html.html", "pdf": "typst-main.typ"}
-_PANDOC_OUTPUT = {"html": "out.html", "pdf": "out.typ"}
+_PANDOC_OUTPUT = {"html": "out.html", "pdf": "out.typ", "docx": "out.docx"}
 
 
 def _build(
     document: Document, build: Path, formats: tuple[str, ...], pandoc: PandocServer
 ) -> dict[str, bytes]:
-    """Each format's sealed bytes: one Pandoc conversion for all of them, then Typst's PDF."""
+    """Each format's sealed bytes: one Pandoc conversion for all of them, then Typst's PDF
+    and the docx's reproducible zip."""
     what = document.brief.display_name
     outputs = [_pandoc_output(document, build, fmt) for fmt in formats]
     _report(document, pandoc.convert(build / "body.md", outputs, what=what))
@@ -167,6 +179,8 @@ def _build(
     for fmt in formats:
         if fmt == "html":
             data = (build / _PANDOC_OUTPUT[fmt]).read_bytes()
+        elif fmt == "docx":
+            data = reproducible((build / _PANDOC_OUTPUT[fmt]).read_bytes(), source_date())
         else:
             standard = document.brief.format_option("typst", "pdf-standard")
             data, messages = compile_typst(
@@ -183,22 +197,31 @@ def _build(
 
 def _pandoc_output(document: Document, build: Path, fmt: str) -> PandocOutput:
     """What Pandoc writes for ``fmt``: the brief's metadata, our template and its
-    variables and, for HTML, the images embedded."""
+    variables (a docx: the reference document) and, for HTML, the images embedded."""
     metadata = pandoc_metadata(document, fmt)
+    reference_doc: str | None = None
+    variables: dict[str, Any] = {}
     if fmt == "html":
         sheets = _as_list(document.brief.format_option("html", "css"))
         css = [_project_path(document, sheet).read_text(encoding="utf-8") for sheet in sheets]
         variables = html_variables(css)
+    elif fmt == "docx":
+        given = document.brief.format_option("docx", "reference-doc")
+        reference = (_project_path(document, given) if given
+                     else templates_dir() / DEFAULT_REFERENCE_DOC)
+        reference_doc = str(reference)
     else:
         variables = typst_variables(metadata, source_date())
+    template = _TEMPLATE.get(fmt)
     return PandocOutput(
         name=fmt,
         to=_PANDOC_WRITER[fmt],
-        template=str(templates_dir() / _TEMPLATE[fmt]),
+        template=str(templates_dir() / template) if template else None,
         metadata=yaml.safe_dump(dict(metadata), allow_unicode=True, sort_keys=True),
         variables=variables,
         embed_images=fmt == "html",
         output=str(build / _PANDOC_OUTPUT[fmt]),
+        reference_doc=reference_doc,
     )
 
 

@@ -6,9 +6,10 @@ line on stdin is a JSON request for one document; each answer is one JSON line o
 A request:
 
   {"body": "<markdown file>",
-   "outputs": [{"to": "html5" | "typst", "template": "<template file>",
-                "metadata": "<YAML text>", "variables": {...},
-                "embed_images": true | false, "output": "<file to write>"}]}
+   "outputs": [{"to": "html5" | "typst" | "docx", "template": "<template file>",
+                "reference_doc": "<reference docx>", "metadata": "<YAML text>",
+                "variables": {...}, "embed_images": true | false,
+                "output": "<file to write>"}]}
 
 What each output gets is what the command line
 `pandoc BODY --from markdown --to TO --template TEMPLATE --metadata-file META
@@ -63,6 +64,21 @@ local function embed_images(doc, folder)
   })
 end
 
+-- Images put in the media bag under the names the document gives them, read from the
+-- body's folder, for a writer that reads the images itself (docx): the names, not the
+-- temporary folder, reach the file (a docx keeps an image's path in its properties).
+local function bag_images(doc, folder)
+  doc:walk({
+    Image = function(image)
+      if image.src:match("^data:") or not pandoc.path.is_relative(image.src) then
+        return nil
+      end
+      local mime, contents = pandoc.mediabag.fetch(pandoc.path.join({ folder, image.src }))
+      pandoc.mediabag.insert(image.src, mime, contents)
+    end,
+  })
+end
+
 -- Convert one request; on an error, say which output (its number) failed.
 local function convert(request)
   local body = pandoc.read(slurp(request.body), "markdown")
@@ -81,7 +97,15 @@ local function convert(request)
       if output.embed_images then
         doc = embed_images(doc, pandoc.path.directory(request.body))
       end
-      local options = { template = template(output.template), variables = output.variables }
+      local options = { variables = output.variables }
+      if output.template ~= nil then
+        options.template = template(output.template)
+      end
+      if output.reference_doc ~= nil then
+        options.reference_doc = output.reference_doc
+        pandoc.mediabag.empty()
+        bag_images(doc, pandoc.path.directory(request.body))
+      end
       spit(output.output, pandoc.write(doc, output.to, options))
     end)
     if not ok then

@@ -1,6 +1,8 @@
 """Quarto's post-render step for the project (``_quarto.yml``: ``post-render``): seal each
-HTML and PDF that ``quarto render`` wrote with its content digest, as the built-in renderer
-seals its own (:func:`ipsreport.provenance.seal`).
+HTML, PDF and docx that ``quarto render`` wrote with its content digest, as the built-in
+renderer seals its own (:func:`ipsreport.provenance.seal`). A docx is first made
+reproducible as the built-in renderer's is (no dates unless ``SOURCE_DATE_EPOCH``, a fixed
+zip: ``ipsreport.render._docx``).
 
 Quarto runs it with its Python after every render of the project, a single brief's too,
 and lists the files it wrote in ``QUARTO_PROJECT_OUTPUT_FILES`` (relative to the project),
@@ -14,10 +16,12 @@ import os
 import sys
 from pathlib import Path
 
-from ipsreport import provenance
+from ipsreport import ooxml, provenance
+from ipsreport.render._docx import reproducible
 from ipsreport.render._files import atomic_write
+from ipsreport.render._write import source_date
 
-SEALED = (".html", ".pdf")
+SEALED = (".html", ".pdf", ".docx")
 
 
 def output_files() -> list[Path]:
@@ -33,9 +37,11 @@ def main() -> int:
             continue
         data = path.read_bytes()
         try:
+            if path.suffix.lower() == ".docx":
+                data = reproducible(data, source_date())
             atomic_write(path, provenance.seal(data))
-        except ValueError:
-            continue  # no placeholder: nothing of ours to seal
+        except (ValueError, ooxml.PackageError):
+            continue  # no placeholder (or no docx): nothing of ours to seal
         print(f"ipsreport: sealed {path}", file=sys.stderr)
     return 0
 

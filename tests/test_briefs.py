@@ -47,13 +47,20 @@ def pdf_text(path: Path) -> str:
     return normalise(" ".join(page.extract_text() for page in PdfReader(path).pages))
 
 
+def without_accounts(page: str) -> str:
+    """An HTML page without its numbers' accounts (the tooltip spans)."""
+    return re.sub(r'<span\s+id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', "", page,
+                  flags=re.S)
+
+
 def html_text(path: Path) -> str:
     """The page's text as a reader reads it: without the numbers' accounts, which show only
     on hover or focus."""
-    body = path.read_text(encoding="utf-8")
+    body = without_accounts(path.read_text(encoding="utf-8"))
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r'<span\s+id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', " ", body,
-                  flags=re.S)
+    # An inline element joins its text to what is beside it ("5 pct.-niveau"); any other
+    # tag separates.
+    body = re.sub(r"</?(?:a|span|em|strong|code|sup|sub)\b[^>]*>", "", body)
     return normalise(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 

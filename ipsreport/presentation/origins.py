@@ -349,7 +349,9 @@ def _value(node: Node) -> str:
     if isinstance(node, Parameter):
         return f"{node.name} = {_parameter_value(node.value)}"
     if isinstance(node, Operation) and node.value is not None:
-        return _plain_number(node.value)
+        # A result as an input of a method: to two decimals at most (59,5 for 59,5042...),
+        # the precision its own account gives it.
+        return _plain_number(round(node.value, 2))
     return _plain_number(getattr(node, "value", 0.0))
 
 

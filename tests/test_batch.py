@@ -147,11 +147,12 @@ def test_index_is_danish_grouped_and_escapes_everything(tmp_path: Path) -> None:
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<h1>Guide &lt;b&gt;</h1>" in page
     # Jinja2's autoescape writes a quote as &#34; (html.escape would write &quot;)
-    assert "<h2>Region &#34;A&#34; &amp; B</h2>" in page
+    assert '<h2 id="gruppe-1">Region &#34;A&#34; &amp; B</h2>' in page
     assert html.unescape("Region &#34;A&#34; &amp; B") == 'Region "A" & B'
-    assert page.index("Region &#34;A&#34;") < page.index("<h2>Region C</h2>")
+    assert page.index("Region &#34;A&#34;") < page.index('<h2 id="gruppe-2">Region C</h2>')
     assert f'<a href="{rows[0].stem}.pdf">PDF</a>' in page
-    assert "2 Ærø: <span class=\"mangler\">ikke dannet</span>" in page
+    assert ('<tr><th scope="row">2 Ærø</th><td><span class="mangler">ikke dannet</span></td>'
+            '</tr>') in page
 
 
 def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path) -> None:
@@ -289,7 +290,8 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     values = {**read_brief(GUIDE).defaults, "kommunekode": 461}  # every parameter's value
     assert entry["build_sha256"] == provenance.of(GUIDE, values).digest()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert '<a href="461-odense.pdf">PDF</a>' in index and "<h2>Region Syddanmark</h2>" in index
+    assert '<a href="461-odense.pdf">PDF</a>' in index
+    assert '<h2 id="gruppe-1">Region Syddanmark</h2>' in index
     before = {name: (out / name).stat().st_mtime_ns for name in entries}
 
     # nothing changed: nothing rendered, no file touched

@@ -19,7 +19,8 @@ from ipsreport.paths import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "ipsreport"
 # What each layer may import from the package, besides the foundation modules at its root.
 FOUNDATION = {"ipsreport", "ipsreport.errors", "ipsreport.paths", "ipsreport.validation",
-              "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext", "ipsreport.provenance"}
+              "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext", "ipsreport.provenance",
+              "ipsreport.keyfigures"}
 ALLOWED = {
     "sources": {"sources"},
     "analyses": {"sources", "analyses"},

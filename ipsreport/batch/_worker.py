@@ -29,6 +29,7 @@ from typing import Any
 
 from nbclient.util import run_sync
 
+from ipsreport import keyfigures
 from ipsreport.errors import IpsreportError
 from ipsreport.kernels import inkernel
 from ipsreport.kernels.forkserver import COMMON_IMPORTS
@@ -80,12 +81,15 @@ def warm_up_source(brief: Brief) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """One row to render: its parameters (already validated), file name and formats."""
+    """One row to render: its parameters (already validated), file name and formats.
+    ``brief`` is a companion brief's path (rendered once for the whole batch), None for the
+    batch's own brief."""
 
     key: str
     params: dict[str, Any]
     stem: str
     formats: tuple[str, ...]
+    brief: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class JobResult:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     kernel_restarted: bool = False
+    # The document's key figures (ipsreport.keyfigures), as its manifest entries record them.
+    key_figures: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -111,6 +117,15 @@ class _Worker:
     kernel: Kernel | None = None
     pandoc: PandocServer = field(default_factory=PandocServer)
     warnings: list[str] = field(default_factory=list)
+    companions: dict[str, Brief] = field(default_factory=dict)
+
+    def brief_of(self, job: Job) -> Brief:
+        """The brief a job renders: the batch's, or a companion, read once."""
+        if job.brief is None:
+            return self.brief
+        if job.brief not in self.companions:
+            self.companions[job.brief] = read_brief(job.brief)
+        return self.companions[job.brief]
 
     def ensure_kernel(self) -> Kernel:
         if self.kernel is None:
@@ -222,16 +237,19 @@ def render_job(job: Job) -> JobResult:
     error: str | None = None
     entries: tuple[dict[str, Any], ...] = ()
     staged: tuple[tuple[str, str], ...] = ()
+    figures: tuple[dict[str, Any], ...] = ()
     try:
         kernel = worker.ensure_kernel()
-        prepared = prepare(worker.brief, job.params)
+        prepared = prepare(worker.brief_of(job), job.params)
         executed = execute(prepared, kernel=kernel, timeout=worker.timeout)
+        document = convert(executed)
         # Staged only: the batch puts the files in place together with their manifest
         # entries, so that no file appears without one.
-        outputs = write(convert(executed), worker.output_dir, job.formats, stem=job.stem,
+        outputs = write(document, worker.output_dir, job.formats, stem=job.stem,
                         commit=False, pandoc=worker.pandoc)
         entries = tuple(output.manifest_entry(worker.output_dir) for output in outputs)
         staged = tuple((str(output.path), str(output.staged)) for output in outputs)
+        figures = tuple(keyfigures.encode(document.key_figures))
     except IpsreportError as problem:
         error = " ".join(str(problem).split())
     except Exception as problem:  # a bug or a tool's crash: still only this row
@@ -248,6 +266,7 @@ def render_job(job: Job) -> JobResult:
         warnings=tuple(worker.warnings),
         seconds=time.perf_counter() - started,
         kernel_restarted=restarted,
+        key_figures=figures,
     )
 
 

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ipsreport.analyses.business_case import Overview, Totals
 from ipsreport.analyses.health_economics import HealthEconomicsResult
 from ipsreport.analyses.som import SECTORS, Sensitivity, SomResult
 from ipsreport.analyses.trial import Share, TrialResult
@@ -160,8 +161,18 @@ def savings(result: HealthEconomicsResult) -> Figure:
     return figure
 
 
+def money_scale(result: SomResult) -> tuple[float, str]:
+    """The unit the SØM chart and its reading show amounts in: mio. kr. when the largest
+    amount is in the millions, else 1.000 kr., so a small municipality's bars and axis do not
+    all read "0,0" (the divisor and the axis label)."""
+    largest = max(float(result.by_year[column].abs().max())
+                  for column in ("cost", "consequences", "accumulated_net"))
+    return (1e6, "Mio. kr.") if largest >= danish.MILLION_FROM else (1e3, "1.000 kr.")
+
+
 def som_years(result: SomResult) -> Figure:
     """Consequences per sector and cost per year as bars, accumulated net as a line."""
+    divisor, unit = money_scale(result)
     with mpl.rc_context({**HOUSE_STYLE, "axes.grid.axis": "y"}):
         figure, axes = _figure(3.4)
         frame = result.by_sector.pivot(index="year", columns="sector", values="consequences")
@@ -176,8 +187,8 @@ def som_years(result: SomResult) -> Figure:
         axes.plot(years, result.by_year["accumulated_net"], color="#222222", marker="o",
                   markersize=3, linewidth=1.5, label="Akkumuleret nettoresultat")
         axes.axhline(0, color="#444444", linewidth=0.8)
-        axes.yaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
-        axes.set_ylabel("Mio. kr.")
+        axes.yaxis.set_major_formatter(_formatter(lambda v: danish.number(v / divisor, 1)))
+        axes.set_ylabel(unit)
         axes.set_xlabel("År")
         axes.set_xticks(years)
         axes.legend(loc="center right", fontsize=8)
@@ -197,8 +208,15 @@ def _years(years: Sequence[int]) -> str:
 
 def som_years_reading(result: SomResult) -> str:
     """What :func:`som_years` draws, in Danish words computed from the same result: the
-    text beside the chart, so a reader who cannot see it reads the same."""
+    text beside the chart, so a reader who cannot see it reads the same. Its amounts share
+    the chart's unit (mio. kr., or kroner for a small municipality)."""
     by = result.by_year
+    # One unit for every amount, the chart's: a reference amount in millions, or none.
+    like = danish.MILLION_FROM if money_scale(result)[0] == 1e6 else 0.0
+
+    def money(value: float) -> str:
+        return danish.money(value, like=like)
+
     cost_years = [int(y) for y in by.loc[by["cost"] > 0, "year"]]
     cons_years = [int(y) for y in by.loc[by["consequences"] > 0, "year"]]
     parts = []
@@ -208,7 +226,7 @@ def som_years_reading(result: SomResult) -> str:
         peak = float(by["consequences"].max())
         peak_years = [int(y) for y in by.loc[by["consequences"] >= peak - 0.5, "year"]]
         parts.append(f"konsekvenser i {_years(cons_years)}, størst i {_years(peak_years)} "
-                     f"med {danish.mio_kr(peak)} om året")
+                     f"med {money(peak)} om året")
     text = (" og ".join(parts) if parts else "Diagrammet viser hverken omkostninger eller "
             "konsekvenser") + "."
     moving = [int(y) for y in by.loc[by["net"] != 0, "year"]]
@@ -216,10 +234,60 @@ def som_years_reading(result: SomResult) -> str:
     if moving:
         last = moving[-1]
         at_last = float(accumulated[by["year"] == last].iloc[0])
-        text += (f" Det akkumulerede nettoresultat er {danish.mio_kr(float(accumulated.iloc[0]))}"
-                 f" i år {int(by['year'].iloc[0])} og {danish.mio_kr(at_last)} i år {last}")
+        text += (f" Det akkumulerede nettoresultat er {money(float(accumulated.iloc[0]))}"
+                 f" i år {int(by['year'].iloc[0])} og {money(at_last)} i år {last}")
         text += (" og ændrer sig ikke derefter." if last < int(by["year"].iloc[-1]) else ".")
     return text
+
+
+def regions(overview: Overview) -> Figure:
+    """Each region's new participants a year and net present value (the sums of its
+    municipalities'), as two panels of horizontal bars, the regions in table order."""
+    rows = list(overview.regions)[::-1]
+    names = [r.name or "" for r in rows]
+    with mpl.rc_context(HOUSE_STYLE):
+        figure = Figure(figsize=(7, 0.45 * len(rows) + 1.3), layout="constrained")
+        left, right = figure.subplots(1, 2, sharey=True)
+        panels: list[tuple[Axes, list[float], Callable[[float], str], str]] = [
+            (left, [r.participants_per_year for r in rows], danish.approx,
+             "Nye deltagere pr. år (skøn)"),
+            (right, [r.net_present_value / 1e6 for r in rows],
+             lambda v: danish.number(v, 1), "Nutidsværdi (mio. kr.)"),
+        ]
+        for axes, values, fmt, label in panels:
+            axes.barh(names, values, color=BLUE, height=0.6)
+            for index, value in enumerate(values):
+                axes.text(value, index, " " + fmt(value), va="center", fontsize=8)
+            axes.set_xlim(min(0.0, min(values) * 1.3), max(max(values), 0.0) * 1.3 or 1.0)
+            axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v)))
+            axes.set_xlabel(label)
+            _clipped_out_of_layout(axes)
+    return figure
+
+
+def regions_reading(overview: Overview) -> str:
+    """What :func:`regions` draws, in Danish words from the same sums."""
+    rows = list(overview.regions)
+    if not rows:
+        return ""
+
+    def named(row: Totals, value: str) -> str:
+        return f"{row.name} ({value})"
+
+    if len(rows) == 1:
+        row = rows[0]
+        return (f"Diagrammet viser {named(row, danish.approx(row.participants_per_year))} nye "
+                f"deltagere om året og en nutidsværdi på {danish.money(row.net_present_value)}.")
+    most = max(rows, key=lambda r: r.participants_per_year)
+    least = min(rows, key=lambda r: r.participants_per_year)
+    highest = max(rows, key=lambda r: r.net_present_value)
+    lowest = min(rows, key=lambda r: r.net_present_value)
+    return (f"Diagrammet viser regionernes nye deltagere om året og nutidsværdi, summen af "
+            f"deres kommuners. Flest deltagere har "
+            f"{named(most, danish.approx(most.participants_per_year))}, færrest "
+            f"{named(least, danish.approx(least.participants_per_year))}. Den største "
+            f"nutidsværdi har {named(highest, danish.money(highest.net_present_value))}, den "
+            f"mindste {named(lowest, danish.money(lowest.net_present_value))}.")
 
 
 def tornado_reading(rows: Sequence[Sensitivity]) -> str:

@@ -64,7 +64,17 @@ def use_house_style() -> None:
 
 
 def _formatter(fmt: Callable[[float], str]) -> FuncFormatter:
-    return FuncFormatter(lambda value, _pos: fmt(value))
+    """A tick formatter that formats each value once: matplotlib asks again for every tick
+    in every layout pass (160 times for the SØM chart's dozen ticks), and each answer is a
+    call to Babel."""
+    known: dict[float, str] = {}
+
+    def formatted(value: float, _pos: int | None) -> str:
+        if value not in known:
+            known[value] = fmt(value)
+        return known[value]
+
+    return FuncFormatter(formatted)
 
 
 def _figure(height: float) -> tuple[Figure, Axes]:

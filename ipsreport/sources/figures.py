@@ -245,11 +245,30 @@ class SourceData:
         return (f for key, f in self.figures.items() if key.startswith(prefix + "."))
 
 
+# The folder loaded last, with its digest: a batch's warm kernel loads the same data for
+# every document, and reading it again gives the very same records (they are immutable).
+_last: tuple[Path, str, SourceData] | None = None
+
+
 def load(directory: Path | None = None) -> SourceData:
-    """Load and validate every data file; raise :class:`DataError` listing each problem."""
+    """Load and validate every data file; raise :class:`DataError` listing each problem.
+
+    The folder's digest is taken first: when it is the digest of the folder loaded last,
+    that load's records are returned, as they would be read again."""
+    global _last
     directory = (directory or data_dir()).resolve()
     if not directory.is_dir():
         raise DataError(f"data folder {directory} does not exist")
+    digest = folder_digest(directory)
+    if _last is not None and _last[:2] == (directory, digest):
+        return _last[2]
+    data = _load(directory, digest)
+    # Kept only if no file changed while it was read.
+    _last = (directory, digest, data) if folder_digest(directory) == digest else None
+    return data
+
+
+def _load(directory: Path, digest: str) -> SourceData:
     # The population table's rows become figures; its module builds on this one's records.
     from ipsreport.sources import population
 
@@ -273,7 +292,7 @@ def load(directory: Path | None = None) -> SourceData:
         figures=MappingProxyType(figures),
         claims=tuple(claims),
         municipalities=municipalities,
-        digest=folder_digest(directory),
+        digest=digest,
     )
 
 

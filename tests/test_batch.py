@@ -11,6 +11,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -274,10 +275,13 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     first = run_batch(GUIDE, guide_table, output_dir=out, jobs=2, progress=False,
                       fork_server=server)
     assert _statuses(first) == {"461": "rendered", "101": "rendered"}
+    # the guide's companion, the national overview, is rendered once beside the rows
+    assert [(o.row.key, o.status) for o in first.companions] == [("overview", "rendered")]
     assert server._process.poll() is not None  # stopped, and its kernels with it, when done
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == ["101-koebenhavn.html", "101-koebenhavn.pdf", "461-odense.html",
-                     "461-odense.pdf", "index.html", "manifest.json"]
+                     "461-odense.pdf", "index.html", "manifest.json", "overview.html",
+                     "overview.pdf"]
     assert "Odense (kommunekode 461)" in (out / "461-odense.html").read_text(encoding="utf-8")
     assert (out / "461-odense.pdf").read_bytes().startswith(b"%PDF")
     entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
@@ -292,11 +296,30 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="461-odense.pdf">PDF</a>' in index
     assert '<h2 id="gruppe-1">Region Syddanmark</h2>' in index
+    assert '<li>IPS i landets kommuner: <a href="overview.pdf">PDF</a>' in index
+    assert entries["overview.pdf"]["companion_of"] == "reports/guide.qmd"
+    # each guide declared its key figures, and the index shows them beside its links; they
+    # are the figures the overview shows for that municipality (one computation)
+    figures = entries["461-odense.pdf"]["key_figures"]
+    assert [f["label"] for f in figures] == ["Nye deltagere pr. år", "IPS-konsulenter",
+                                             "Nutidsværdi"]
+    overview = (out / "overview.html").read_text(encoding="utf-8")
+    odense_row = re.search(r"<tr[^>]*>\s*<td[^>]*>Odense</td>(.*?)</tr>", overview, re.S)
+    assert odense_row is not None
+    overview_cells = re.findall(r"<td[^>]*>(.*?)</td>", odense_row.group(1))
+    row = re.search(r'<th scope="row">461 Odense</th>(.*?)</tr>', index)
+    assert row is not None
+    index_cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[:3]
+    assert index_cells == [f["text"] for f in figures]
+    # the overview's columns: folketal, participants, consultants, cost, NPV, own team
+    assert [overview_cells[1], overview_cells[2], overview_cells[4]] == index_cells
+    assert figures[0]["text"] in (out / "461-odense.html").read_text(encoding="utf-8")
     before = {name: (out / name).stat().st_mtime_ns for name in entries}
 
     # nothing changed: nothing rendered, no file touched
     again = run_batch(GUIDE, guide_table, output_dir=out, progress=False)
     assert _statuses(again) == {"461": "reused from cache", "101": "reused from cache"}
+    assert [o.status for o in again.companions] == ["reused from cache"]
     assert {name: (out / name).stat().st_mtime_ns for name in entries} == before
 
     # one row changed: only that row
@@ -306,6 +329,12 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     one = run_batch(GUIDE, guide_table, output_dir=out, formats=("html",), progress=False)
     assert _statuses(one) == {"461": "rendered", "101": "reused from cache"}
     assert (out / "101-koebenhavn.html").stat().st_mtime_ns == before["101-koebenhavn.html"]
+    # the row's own participants reach its guide, which says whose figure it is, and the index
+    page = html.unescape((out / "461-odense.html").read_text(encoding="utf-8"))
+    assert "Nye deltagere pr. år (kommunens eget tal (parameter))" in " ".join(page.split())
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<th scope="row">461 Odense</th><td class="tal">([^<]*)</td>', index)
+    assert row is not None and row.group(1) == "40"
 
     # a data file changed: every row
     changed_data({"star2021.with_ips": 77})

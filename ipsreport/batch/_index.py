@@ -54,11 +54,14 @@ def index_html(
     formats: Sequence[str],
     companions: Sequence[Row] = (),
     row_label: str | None = None,
+    newest: Sequence[str] = (),
 ) -> str:
     """The page for ``rows`` in table order, groups in order of first appearance.
 
     ``entries`` are the manifest's entries by file name; a row links each of its files
-    that the manifest lists, and says so when it has none yet (a failed or skipped row).
+    that the manifest lists, and says so when it has none yet (a failed or skipped row). Its
+    key figures are those its files' entries record, the ``newest`` formats' first (the
+    formats the run rendered, when an older file of another format is still listed).
     ``companions`` are linked before the groups; ``row_label`` heads the rows' column.
     """
     count = 0
@@ -73,7 +76,8 @@ def index_html(
         count += len(found)
         return found
 
-    figures = {row.key: _figures(row, entries, formats) for row in rows}
+    order = tuple(dict.fromkeys((*newest, *formats)))
+    figures = {row.key: _figures(row, entries, order) for row in rows}
     labels = list(dict.fromkeys(f.label for found in figures.values() for f in found))
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:

@@ -46,6 +46,7 @@ from ipsreport.batch._table import Row, Table, TableError, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
 from ipsreport.errors import DataError, IpsreportError, RenderError
 from ipsreport.kernels.forkserver import ForkServer
+from ipsreport.paths import DATA_DIR_ENV
 from ipsreport.render import DEFAULT_TIMEOUT, FORMATS, MANIFEST_NAME, Brief, prepare, read_brief
 from ipsreport.render._files import atomic_write, discard, os_reason, remove_stale
 from ipsreport.render._manifest import DIGEST_KEY, Manifest
@@ -305,7 +306,8 @@ class _Run:
             except IpsreportError as error:
                 early.append((row, FAILED, f"{self.table.where(row)}: {_one_line(error)}"))
                 continue
-            job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
+            job = Job(key=row.key, params=params, stem=row.stem, formats=missing,
+                      data_dir=os.environ.get(DATA_DIR_ENV) or None)
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
         return early, todo
 
@@ -330,7 +332,7 @@ class _Run:
             early.append((row, FAILED, f"{self._where(row)}: {_one_line(error)}"))
             return
         job = Job(key=self._key(row), params={}, stem=row.stem, formats=missing,
-                  brief=str(companion.path))
+                  brief=str(companion.path), data_dir=os.environ.get(DATA_DIR_ENV) or None)
         todo.append((row, job, {"digest": digest, "params": {}, "companion": companion}))
 
     def _digest(self, params: Mapping[str, Any]) -> str:
@@ -455,6 +457,9 @@ class _Run:
             rows=self.table.rows,
             entries=self.manifest.entries,
             formats=tuple(FORMAT_NAMES),
+            # A row's key figures come from the files this run renders: the newest, when an
+            # older file of another format is still listed.
+            newest=self.formats,
             companions=tuple(self.options.rows.values()),
             row_label=self.options.row_label,
         )

@@ -20,6 +20,7 @@ import ast
 import contextlib
 import logging
 import multiprocessing.util
+import os
 import signal
 import tempfile
 import time
@@ -34,6 +35,7 @@ from ipsreport.errors import IpsreportError
 from ipsreport.kernels import inkernel
 from ipsreport.kernels.forkserver import COMMON_IMPORTS
 from ipsreport.kernels.lifetime import die_with_parent
+from ipsreport.paths import DATA_DIR_ENV
 from ipsreport.render import (
     FORMATS,
     Brief,
@@ -90,6 +92,10 @@ class Job:
     stem: str
     formats: tuple[str, ...]
     brief: str | None = None
+    # The batch's data folder (IPSREPORT_DATA_DIR when it planned the job; None: data/). A
+    # worker may come from a fork server started before the variable was set, so the job
+    # carries it.
+    data_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +240,10 @@ def render_job(job: Job) -> JobResult:
     if worker is None:
         return JobResult(job.key, error="the worker could not read the brief")
     worker.warnings.clear()
+    if job.data_dir is None:
+        os.environ.pop(DATA_DIR_ENV, None)
+    else:
+        os.environ[DATA_DIR_ENV] = job.data_dir
     error: str | None = None
     entries: tuple[dict[str, Any], ...] = ()
     staged: tuple[tuple[str, str], ...] = ()

@@ -287,7 +287,8 @@ def regions_reading(overview: Overview) -> str:
     if len(rows) == 1:
         row = rows[0]
         return (f"Diagrammet viser {named(row, danish.approx(row.participants_per_year))} nye "
-                f"deltagere om året og en nutidsværdi på {danish.money(row.net_present_value)}.")
+                f"deltagere om året og en nutidsværdi på {danish.money(row.net_present_value)} "
+                "i ipsreports illustration.")
     most = max(rows, key=lambda r: r.participants_per_year)
     least = min(rows, key=lambda r: r.participants_per_year)
     highest = max(rows, key=lambda r: r.net_present_value)

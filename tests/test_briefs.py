@@ -97,8 +97,8 @@ EXPECTED = {
               "otte principper", "ipsreports illustration", "115–125",
               "kan hverken lægges sammen eller sammenlignes direkte",
               # København's estimate is its own 125 citizens of 2019, over its population
-              "18,7 nye deltagere om året pr. 100.000 indbyggere, som i Københavns Kommune, "
-              "budgetforslag 2019 (125 borgere og 667.099 indbyggere i København)",
+              "18,7 nye deltagere om året pr. 100.000 indbyggere (beregnet), som i Københavns "
+              "Kommune, budgetforslag 2019: 125 borgere og 667.099 indbyggere i København.",
               "Uddannelse og kompetencer for IPS-konsulenter", "Det siger kilderne ikke",
               "Bilag: Standardaftale om samarbejde om IPS", "§ 7. Finansiering, varighed og "
               "opsigelse", "Kommunen: København (kommunekode 101), ved jobcentret",

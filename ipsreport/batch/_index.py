@@ -64,27 +64,25 @@ def index_html(
     formats the run rendered, when an older file of another format is still listed).
     ``companions`` are linked before the groups; ``row_label`` heads the rows' column.
     """
-    count = 0
-
     def links(row: Row) -> list[dict[str, str]]:
-        nonlocal count
-        found = [
+        return [
             {"href": quote(name), "name": FORMAT_NAMES.get(fmt, fmt)}
             for fmt in formats
             if (name := f"{row.stem}.{fmt}") in entries
         ]
-        count += len(found)
-        return found
 
     order = tuple(dict.fromkeys((*newest, *formats)))
     figures = {row.key: _figures(row, entries, order) for row in rows}
     labels = list(dict.fromkeys(f.label for found in figures.values() for f in found))
     groups: dict[str, list[dict[str, Any]]] = {}
+    count = 0  # the rows' documents (the companions are counted apart)
     for row in rows:
         by_label = {f.label: f for f in figures[row.key]}
+        found = links(row)
+        count += len(found)
         groups.setdefault(row.group or _NO_GROUP, []).append({
             "label": row.label,
-            "links": links(row),
+            "links": found,
             "figures": [{"text": by_label[label].text if label in by_label else "",
                          "number": label in by_label and by_label[label].value is not None}
                         for label in labels],

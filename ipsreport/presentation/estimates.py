@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ipsreport.analyses import target_group
 from ipsreport.analyses.business_case import Case, Totals
 from ipsreport.analyses.target_group import Calibration, Origin, SharedTeam, TargetGroup
 from ipsreport.keyfigures import KeyFigure
@@ -40,13 +41,14 @@ KEY_FIGURE_LABELS: Mapping[str, str] = MappingProxyType({
 
 
 def rate(data: SourceData, calibration: Calibration) -> str:
-    """The estimate's derivation: "18,7 nye deltagere om året pr. 100.000 indbyggere, som i
-    Københavns Kommune, budgetforslag 2019 (125 borgere og 667.099 indbyggere i København)"."""
+    """The estimate's derivation: "18,7 nye deltagere om året pr. 100.000 indbyggere
+    (beregnet), som i Københavns Kommune, budgetforslag 2019: 125 borgere og 667.099
+    indbyggere i København"."""
     source = data.source_of(calibration.figure_id).label
     return (f"{danish.number(calibration.per_100k, 1)} nye deltagere om året pr. "
-            f"{danish.number(100_000)} indbyggere, som i {source} "
-            f"({danish.number(calibration.citizens)} borgere og "
-            f"{danish.number(calibration.population)} indbyggere i {calibration.navn})")
+            f"{danish.number(target_group.PER_INHABITANTS)} indbyggere (beregnet), som i "
+            f"{source}: {danish.number(calibration.citizens)} borgere og "
+            f"{danish.number(calibration.population)} indbyggere i {calibration.navn}")
 
 
 def participants_origin(group: TargetGroup) -> str:

@@ -245,12 +245,18 @@ def test_a_municipalitys_own_figure_in_the_table_replaces_the_estimate(
                 "guiden regner med det tal i stedet for skønnet.") in text
         assert f"ville have været {estimate} nye deltagere om året" in text
         assert "kræver det tre IPS-konsulenter og en teamleder" in text  # 40 x 1,5 / 20
-    # which figures are the municipality's own, and which are estimates and assumptions
+        # which figures are the municipality's own, and which are estimates and assumptions
+        assert ("Kommunens egne tal i guiden er nye deltagere om året (kommunetabellen) og "
+                "prisen for kommunen pr. ekstra borger i job (kommunetabellen). De øvrige tal er "
+                "ipsreports skøn og antagelser, mærket «antagelse».") in text
     page = _region_rows((out / f"{STEMS[461]}.html").read_text(encoding="utf-8"))
-    assert page["Nye deltagere pr. år"] == ["40", "kommunens eget tal (kommunetabellen)"]
-    assert page["Årlig pris pr. ekstra borger i job eller uddannelse, kommunen"] == [
-        "50.000 kr.", "kommunens eget tal (kommunetabellen)"]
-    assert page["Årlig pris pr. ekstra borger i job eller uddannelse, regionen"][1] == "antagelse"
+    data = sources.load(data_copy)
+    meaning = {key: " ".join(data[figure].meaning.split()) for key, figure in (
+        ("participants", "som.example.participants_per_year"), ("kommune", "som.price.kommune"),
+        ("region", "som.price.region"))}
+    assert page[meaning["participants"]] == ["40", "kommunens eget tal (kommunetabellen)"]
+    assert page[meaning["kommune"]] == ["50.000 kr.", "kommunens eget tal (kommunetabellen)"]
+    assert page[meaning["region"]] == ["15.000 kr.", "antagelse"]
     assert page["Nye deltagere pr. år (kommunens eget tal (kommunetabellen))"] == ["40"]
     overview = (out / "overview.html").read_text(encoding="utf-8")
     rows = _region_rows(overview)

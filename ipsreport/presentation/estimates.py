@@ -17,20 +17,16 @@ from types import MappingProxyType
 
 from ipsreport.analyses import target_group
 from ipsreport.analyses.business_case import Case, Totals
+from ipsreport.analyses.som import SECTORS, Assumption
 from ipsreport.analyses.target_group import Calibration, Origin, SharedTeam, TargetGroup
 from ipsreport.keyfigures import KeyFigure
-from ipsreport.presentation import danish
-from ipsreport.sources import SourceData
+from ipsreport.presentation import danish, labels
+from ipsreport.sources import Source, SourceData
 
 ORIGINS: Mapping[Origin, str] = MappingProxyType({
     Origin.ESTIMATE: "antagelse",
     Origin.TABLE: "kommunens eget tal (kommunetabellen)",
     Origin.PARAMETER: "kommunens eget tal (parameter)",
-})
-SECTOR_PRICE_LABELS: Mapping[str, str] = MappingProxyType({
-    "kommune": "Årlig pris pr. ekstra borger i job eller uddannelse, kommunen",
-    "region": "Årlig pris pr. ekstra borger i job eller uddannelse, regionen",
-    "stat": "Årlig pris pr. ekstra borger i job eller uddannelse, staten",
 })
 # The batch index's and the overview's column headers for the key figures.
 KEY_FIGURE_LABELS: Mapping[str, str] = MappingProxyType({
@@ -54,6 +50,44 @@ def rate(data: SourceData, calibration: Calibration) -> str:
 def participants_origin(group: TargetGroup) -> str:
     """How the guide names the source of a municipality's participants."""
     return ORIGINS[group.origin]
+
+
+SECTOR_PRICES: Mapping[str, str] = MappingProxyType({
+    "kommune": "prisen for kommunen", "region": "prisen for regionen", "stat": "prisen for staten",
+})
+
+
+def origins_text(case: Case) -> str:
+    """Which of the guide's figures are the municipality's own, and which are ipsreport's."""
+    own = []
+    if case.group.own:
+        own.append(f"nye deltagere om året ({_where(case.group.origin)})")
+    for sector in SECTORS:
+        origin = case.price_origins[sector]
+        if origin is not None:
+            own.append(f"{SECTOR_PRICES[sector]} pr. ekstra borger i job ({_where(origin)})")
+    if not own:
+        return ("Guiden har ingen af kommunens egne tal: antallet af nye deltagere er "
+                "ipsreports skøn, og priserne pr. borger i job er ipsreports antagelser; begge "
+                "er mærket «antagelse».")
+    return (f"Kommunens egne tal i guiden er {danish.join(own)}. De øvrige tal er "
+            "ipsreports skøn og antagelser, mærket «antagelse».")
+
+
+def _where(origin: Origin) -> str:
+    return "kommunetabellen" if origin is Origin.TABLE else "parameter"
+
+
+def assumption_source(case: Case, assumption: Assumption, source: Source) -> str:
+    """How the assumptions table names the source of a SØM input for this municipality:
+    its own figure (and where it was given), "antagelse", or the source's citation."""
+    if assumption.name == "participants_per_year":
+        return participants_origin(case.group)
+    sector = assumption.name.removeprefix("prices.")
+    origin = case.price_origins.get(sector) if sector in SECTORS else None
+    if origin is not None:
+        return ORIGINS[origin]
+    return labels.assumption_source(assumption.origin, source)
 
 
 def participants_text(data: SourceData, group: TargetGroup, calibration: Calibration) -> str:

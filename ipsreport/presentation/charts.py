@@ -180,6 +180,18 @@ def money_scale(result: SomResult) -> tuple[float, str]:
     return (1e6, "Mio. kr.") if largest >= danish.MILLION_FROM else (1e3, "1.000 kr.")
 
 
+def _bars(axes: Axes, years: Sequence[int], values: Sequence[float], bottom: Sequence[float],
+          *, color: str, label: str) -> None:
+    """One series of the SØM chart's bars, the years without an amount left out: a bar of
+    height zero draws nothing, and the chart would otherwise make, lay out and draw 30 of
+    them (a third of the chart's time). The series keeps its legend entry."""
+    shown = [(y, v, b) for y, v, b in zip(years, values, bottom, strict=True) if v != 0]
+    if not shown:
+        shown = [(years[0], 0.0, 0.0)]
+    axes.bar([y for y, _, _ in shown], [v for _, v, _ in shown],
+             bottom=[b for _, _, b in shown], color=color, label=label, width=0.7)
+
+
 def som_years(result: SomResult) -> Figure:
     """Consequences per sector and cost per year as bars, accumulated net as a line."""
     divisor, unit = money_scale(result)
@@ -190,10 +202,11 @@ def som_years(result: SomResult) -> Figure:
         bottom = [0.0] * len(years)
         for sector in SECTORS:
             values = frame[sector].to_list()
-            axes.bar(years, values, bottom=bottom, color=SECTOR_COLOURS[sector],
-                     label=f"Konsekvenser, {SECTOR_LABELS[sector].lower()}", width=0.7)
+            _bars(axes, years, values, bottom, color=SECTOR_COLOURS[sector],
+                  label=f"Konsekvenser, {SECTOR_LABELS[sector].lower()}")
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        axes.bar(years, -result.by_year["cost"], color=RED, width=0.7, label="Omkostninger")
+        _bars(axes, years, [-c for c in result.by_year["cost"]], [0.0] * len(years), color=RED,
+              label="Omkostninger")
         axes.plot(years, result.by_year["accumulated_net"], color="#222222", marker="o",
                   markersize=3, linewidth=1.5, label="Akkumuleret nettoresultat")
         axes.axhline(0, color="#444444", linewidth=0.8)
@@ -201,6 +214,11 @@ def som_years(result: SomResult) -> Figure:
         axes.set_ylabel(unit)
         axes.set_xlabel("År")
         axes.set_xticks(years)
+        # The x range the bars of every year would give (the years without an amount have
+        # none): each bar is 0,7 wide, with matplotlib's default 5 pct. margin.
+        low, high = years[0] - 0.35, years[-1] + 0.35
+        margin = mpl.rcParams["axes.xmargin"] * (high - low)
+        axes.set_xlim(low - margin, high + margin)
         axes.legend(loc="center right", fontsize=8)
         _clipped_out_of_layout(axes)
     return figure

@@ -30,12 +30,15 @@ from pydantic import BaseModel, ValidatorFunctionWrapHandler, model_validator
 
 @dataclass(frozen=True)
 class Figure:
-    """A source figure: its id in ``data/``, value, unit, and the id of its source."""
+    """A source figure: its id in ``data/``, value, unit, and the id of its source (and, for
+    a figure that is not in ``data/``'s figure files, e.g. a municipality's own figure in its
+    table, what it means)."""
 
     id: str
     value: float
     unit: str
     source: str
+    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,18 @@ def derived(value: SupportsFloat, method: str, inputs: Iterable[object]) -> Trac
     (traced or not), as a traced number."""
     node = Operation("method", tuple(node_of(i) for i in inputs), method, float(value))
     return traced(value, node)
+
+
+def total(values: Iterable[float]) -> float:
+    """The sum of ``values``, traced as one sum of them all (not a chain of additions)."""
+    items = list(values)
+    added: float = sum(plain(v) for v in items)
+    return derived(added, "sum", items)
+
+
+def count(items: Iterable[object], method: str, inputs: Iterable[object] = ()) -> TracedInt:
+    """How many ``items`` there are, traced as counted by ``method`` from ``inputs``."""
+    return derived(sum(1 for _ in items), method, inputs)
 
 
 def setting(name: str, value: SupportsFloat) -> TracedFloat | TracedInt:

@@ -11,6 +11,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from ipsreport.kernels.provisioner import ForkedKernelProcess
 from ipsreport.paths import PROJECT_ROOT
 from ipsreport.render import Kernel, Manifest, execute, prepare, read_brief
 from ipsreport.render._pandoc import PandocServer
+from tests.test_briefs import html_text, without_accounts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "batch"
 GUIDE = PROJECT_ROOT / "reports" / "guide.qmd"
@@ -147,11 +149,12 @@ def test_index_is_danish_grouped_and_escapes_everything(tmp_path: Path) -> None:
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<h1>Guide &lt;b&gt;</h1>" in page
     # Jinja2's autoescape writes a quote as &#34; (html.escape would write &quot;)
-    assert "<h2>Region &#34;A&#34; &amp; B</h2>" in page
+    assert '<h2 id="gruppe-1">Region &#34;A&#34; &amp; B</h2>' in page
     assert html.unescape("Region &#34;A&#34; &amp; B") == 'Region "A" & B'
-    assert page.index("Region &#34;A&#34;") < page.index("<h2>Region C</h2>")
+    assert page.index("Region &#34;A&#34;") < page.index('<h2 id="gruppe-2">Region C</h2>')
     assert f'<a href="{rows[0].stem}.pdf">PDF</a>' in page
-    assert "2 Ærø: <span class=\"mangler\">ikke dannet</span>" in page
+    assert ('<tr><th scope="row">2 Ærø</th><td><span class="mangler">ikke dannet</span></td>'
+            '</tr>') in page
 
 
 def test_an_output_is_current_only_with_its_digest_and_its_bytes(tmp_path: Path) -> None:
@@ -273,10 +276,13 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     first = run_batch(GUIDE, guide_table, output_dir=out, jobs=2, progress=False,
                       fork_server=server)
     assert _statuses(first) == {"461": "rendered", "101": "rendered"}
+    # the guide's companion, the national overview, is rendered once beside the rows
+    assert [(o.row.key, o.status) for o in first.companions] == [("overview", "rendered")]
     assert server._process.poll() is not None  # stopped, and its kernels with it, when done
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == ["101-koebenhavn.html", "101-koebenhavn.pdf", "461-odense.html",
-                     "461-odense.pdf", "index.html", "manifest.json"]
+                     "461-odense.pdf", "index.html", "manifest.json", "overview.html",
+                     "overview.pdf"]
     assert "Odense (kommunekode 461)" in (out / "461-odense.html").read_text(encoding="utf-8")
     assert (out / "461-odense.pdf").read_bytes().startswith(b"%PDF")
     entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
@@ -289,12 +295,33 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     values = {**read_brief(GUIDE).defaults, "kommunekode": 461}  # every parameter's value
     assert entry["build_sha256"] == provenance.of(GUIDE, values).digest()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert '<a href="461-odense.pdf">PDF</a>' in index and "<h2>Region Syddanmark</h2>" in index
+    assert '<a href="461-odense.pdf">PDF</a>' in index
+    assert '<h2 id="gruppe-1">Region Syddanmark</h2>' in index
+    assert '<li>IPS i landets kommuner: <a href="overview.pdf">PDF</a>' in index
+    assert entries["overview.pdf"]["companion_of"] == "reports/guide.qmd"
+    # each guide declared its key figures, and the index shows them beside its links; they
+    # are the figures the overview shows for that municipality (one computation)
+    figures = entries["461-odense.pdf"]["key_figures"]
+    assert [f["label"] for f in figures] == ["Nye deltagere pr. år", "IPS-konsulenter",
+                                             "Nutidsværdi"]
+    overview = without_accounts((out / "overview.html").read_text(encoding="utf-8"))
+    odense_row = re.search(r"<tr[^>]*>\s*<td[^>]*>Odense</td>(.*?)</tr>", overview, re.S)
+    assert odense_row is not None
+    overview_cells = [" ".join(re.sub(r"<[^>]+>", "", cell).split())
+                      for cell in re.findall(r"<td[^>]*>(.*?)</td>", odense_row.group(1), re.S)]
+    row = re.search(r'<th scope="row">461 Odense</th>(.*?)</tr>', index)
+    assert row is not None
+    index_cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))[:3]
+    assert index_cells == [f["text"] for f in figures]
+    # the overview's columns: folketal, participants, consultants, cost, NPV, own team
+    assert [overview_cells[1], overview_cells[2], overview_cells[4]] == index_cells
+    assert figures[0]["text"] in (out / "461-odense.html").read_text(encoding="utf-8")
     before = {name: (out / name).stat().st_mtime_ns for name in entries}
 
     # nothing changed: nothing rendered, no file touched
     again = run_batch(GUIDE, guide_table, output_dir=out, progress=False)
     assert _statuses(again) == {"461": "reused from cache", "101": "reused from cache"}
+    assert [o.status for o in again.companions] == ["reused from cache"]
     assert {name: (out / name).stat().st_mtime_ns for name in entries} == before
 
     # one row changed: only that row
@@ -304,6 +331,12 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     one = run_batch(GUIDE, guide_table, output_dir=out, formats=("html",), progress=False)
     assert _statuses(one) == {"461": "rendered", "101": "reused from cache"}
     assert (out / "101-koebenhavn.html").stat().st_mtime_ns == before["101-koebenhavn.html"]
+    # the row's own participants reach its guide, which says whose figure it is, and the index
+    page = html.unescape((out / "461-odense.html").read_text(encoding="utf-8"))
+    assert "Nye deltagere pr. år (kommunens eget tal (parameter))" in " ".join(page.split())
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<th scope="row">461 Odense</th><td class="tal">([^<]*)</td>', index)
+    assert row is not None and row.group(1) == "40"
 
     # a data file changed: every row
     changed_data({"star2021.with_ips": 77})
@@ -311,7 +344,7 @@ def test_the_guide_renders_once_and_rebuilds_only_what_changed(
     everything = run_batch(GUIDE, guide_table, output_dir=out, formats=("html",), progress=False)
     assert _statuses(everything) == {"461": "rendered", "101": "rendered"}
     assert _sha256(out / "101-koebenhavn.html") != old
-    assert "77 af" in " ".join((out / "101-koebenhavn.html").read_text(encoding="utf-8").split())
+    assert "77 af" in html_text(out / "101-koebenhavn.html")
 
 
 

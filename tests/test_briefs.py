@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from ipsreport.batch._index import index_html
-from ipsreport.batch._table import read_table
+from ipsreport.batch._table import Row, read_table
 from ipsreport.cli import main
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from tests.conftest import normalise
@@ -34,7 +34,7 @@ from tests.test_lineage import untraced
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
 BRIEFS = ("claims", "copenhagen-budget", "findings", "guide", "health-economics",
-          "minister-letter", "som")
+          "minister-letter", "overview", "som")
 
 
 def render(output_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
@@ -107,7 +107,19 @@ EXPECTED = {
                "Alle afvigelser er forklaret i datafilerne."],
     "guide": ["København", "Region Hovedstaden", "59,5 pct.", "IPS-konsulenter",
               "otte principper", "ipsreports illustration", "115–125",
-              "kan hverken lægges sammen eller sammenlignes direkte"],
+              "kan hverken lægges sammen eller sammenlignes direkte",
+              # København's estimate is its own 125 citizens of 2019, over its population
+              "18,7 nye deltagere om året pr. 100.000 indbyggere (beregnet), som i Københavns "
+              "Kommune, budgetforslag 2019: 125 borgere og 667.099 indbyggere i København.",
+              "Uddannelse og kompetencer for IPS-konsulenter", "Det siger kilderne ikke",
+              "Bilag: Standardaftale om samarbejde om IPS", "§ 7. Finansiering, varighed og "
+              "opsigelse", "Kommunen: København (kommunekode 101), ved jobcentret",
+              "Regionen: Region Hovedstaden, ved psykiatrien"],
+    "overview": ["Hele landet: 98 kommuner, 5.992.644 indbyggere den 1. januar 2025",
+                 "Region Nordjylland", "Læsø", "0,3", "Hele landet", "antagelse",
+                 "ipsreports illustration", "Kommuner for små til et team alene",
+                 "Regionernes og landets tal er summen af kommunernes tal",
+                 "Ingen kommune har givet sit eget tal for nye deltagere"],
 }
 
 # Words a brief must not use: a raw source id, a seed's file name, or a conclusion that
@@ -216,10 +228,19 @@ CITED = {
                            "BI3"], ["JAMA Psychiatry", "Socialstyrelsen"]),
     "guide": (["Socialstyrelsen: Eksempelberegning af IPS.", "IPS-25 Supported Employment",
                "Brinchmann B, et al.", "Rundspørge om jobcentrenes arbejde med IPS",
-               "Danmarks 98 kommuner med officiel kommunekode og region."],
-              ["Budgetforslag 2019", "Depression Research"]),
+               "Danmarks 98 kommuner med officiel kommunekode og region.",
+               # the population, and Copenhagen's 125 citizens that calibrate the estimate
+               "Danmarks Statistik. Befolkningen den 1. i kvartalet. Statistikbanken, tabel "
+               "FOLK1A, 1. kvartal 2025 (1. januar 2025).", "Budgetforslag 2019, u.å.",
+               "Brev til Folketingets Beskæftigelsesudvalg, 20. december 2018."],
+              ["Depression Research", "Sekundær oversigt"]),
     "claims": (["BEU Alm.del 2020-21, bilag 215, 2021.", "IPSCenter Danmark: Evidens for "
                 "IPS-metoden. Hjemmeside, u.å."], []),
+    "overview": (["Danmarks Statistik. Befolkningen den 1. i kvartalet.",
+                  "Danmarks 98 kommuner med officiel kommunekode og region.",
+                  "Socialstyrelsen: Eksempelberegning af IPS.", "Budgetforslag 2019, u.å.",
+                  "IPS-25 Supported Employment Fidelity Scale."],
+                 ["JAMA Psychiatry", "Brev til Folketingets Beskæftigelsesudvalg"]),
 }
 
 
@@ -385,10 +406,17 @@ def pages(rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path
     table.write_text("kommunekode,navn,region\n101,København,Region Hovedstaden\n"
                      "461,Odense,Region Syddanmark\n", encoding="utf-8")
     rows = read_table(table, ("kommunekode",)).rows
+    figures = [{"label": "Nye deltagere pr. år", "text": "125", "value": 125.0},
+               {"label": "Nutidsværdi", "text": "20,9 mio. kr.", "value": 20.9e6}]
+    companion = Row(line=0, key="overview", name="IPS i landets kommuner", group=None,
+                    stem="overview", cells={}, params={})
     index = output / "index.html"
     index.write_text(index_html(title="IPS i kommunen", source="reports/guide.qmd",
                                 table="rows.csv", rows=rows,
-                                entries={f"{rows[0].stem}.pdf": {}}, formats=("pdf", "html")),
+                                entries={f"{rows[0].stem}.pdf": {"key_figures": figures},
+                                         "overview.pdf": {}},
+                                formats=("pdf", "html"), companions=[companion],
+                                row_label="Kommune"),
                      encoding="utf-8")
     return [rendered / f"{stem}.html" for stem in BRIEFS] + [index]
 
@@ -430,8 +458,7 @@ def test_axe_core_finds_no_violations(pages: list[Path]) -> None:
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("stem", ["claims", "copenhagen-budget", "findings", "guide",
-                                  "health-economics", "minister-letter", "som"])
+@pytest.mark.parametrize("stem", BRIEFS)
 def test_every_number_in_every_brief_carries_its_lineage(rendered: Path, stem: str) -> None:
     page = (rendered / f"{stem}.html").read_text(encoding="utf-8")
     assert untraced(page) == []
@@ -448,7 +475,9 @@ def test_the_pooled_share_names_both_arms_their_n_and_the_paper(rendered: Path) 
     figures = {item["id"]: item for item in pooled["inputs"]}
     assert set(figures) == {"trial.ips.share_18m", "trial.ips.n", "trial.ipse.share_18m",
                             "trial.ipse.n"}
-    assert all("JAMA Psychiatry" in item["source"] for item in figures.values())
+    sources = record["sources"]
+    assert isinstance(sources, dict)
+    assert all("JAMA Psychiatry" in sources[item["source"]] for item in figures.values())
     # and on the page: the number's account on hover, its entry in the appendix
     tip = re.search(r'href="#(tal-\d+)" class="tal"\s+aria-describedby="([^"]+)">59,5\s+pct\.',
                     page)

@@ -50,3 +50,23 @@ def test_leaving_clipped_artists_out_of_the_layout_changes_no_pixel(
     for artist in measured_again.axes[0].get_children():
         artist.set_in_layout(True)
     assert _png(measured_again) == drawn
+
+
+@pytest.mark.parametrize("participants", [50, 0.32, 125])
+def test_leaving_the_years_without_an_amount_out_of_the_som_chart_changes_no_pixel(
+    participants: float,
+) -> None:
+    # The chart draws no bar of height zero (a third of its time) and sets the x range
+    # those bars would give; drawn with them and autoscaled, it is the same, pixel for pixel.
+    result = som.run(som.Scenario.from_data(sources.load(),
+                                            participants_per_year=participants))
+    drawn = _png(charts.som_years(result))
+    with_zeros = charts.som_years(result)
+    axes = with_zeros.axes[0]
+    years = result.by_year["year"].to_list()
+    axes.bar(years, [0.0] * len(years), width=0.7, color=charts.RED)
+    axes.set_xlim(auto=True)
+    axes.relim()
+    axes.autoscale_view()
+    assert len(axes.patches) > len(charts.som_years(result).axes[0].patches)
+    assert _png(with_zeros) == drawn

@@ -263,7 +263,14 @@ def test_the_outbox_holds_a_danish_email_with_the_pdf(folder: Path, recipients: 
     attachments = _attachments(message)
     assert list(attachments) == ["461-odense.pdf"]
     assert _sha256(attachments["461-odense.pdf"]) == _sha256(pdf)
-    assert _text(message, "html").count("<li>") == 1
+    # the key figures the guide declared about itself, as the batch recorded them
+    entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"][
+        "461-odense.pdf"]
+    figures = [(f["label"], f["text"]) for f in entry["key_figures"]]
+    assert figures and "Nøgletal for Odense i dokumentet:\n\n" in text
+    for label, shown in figures:
+        assert f"- {label}: {shown}\n" in text
+    assert _text(message, "html").count("<li>") == len(figures) + 1  # and the one file
 
 
 def test_the_docx_goes_along_when_asked(folder: Path, recipients: Path) -> None:
@@ -549,8 +556,8 @@ def _hostile_folder(tmp_path: Path) -> Path:
     entry = {
         "format": "pdf", "path": "1-x.pdf", "sha256": _sha256(pdf), "params": {"kode": "1"},
         "row": {"key": "1", "name": HOSTILE, "group": "Region\nTo: other@attacker.example"},
-        "figures": [{"label": "Deltagere\r\nCc: evil@attacker.example", "value": "<b>50</b>"},
-                    {"label": "Nutidsværdi", "value": "2,8 mio. kr."}],
+        "key_figures": [{"label": "Deltagere\r\nCc: evil@attacker.example", "text": "<b>50</b>"},
+                        {"label": "Nutidsværdi", "text": "2,8 mio. kr."}],
     }
     (folder / "manifest.json").write_text(json.dumps({"outputs": {"1-x.pdf": entry}}),
                                           encoding="utf-8")

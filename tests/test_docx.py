@@ -270,7 +270,7 @@ def test_the_batch_records_each_docx_and_reuses_it(batch: Path, tmp_path: Path) 
                       output_dir=batch, progress=False)
     assert [outcome.status for outcome in again.outcomes] == ["reused from cache"] * 3
     page = (batch / "index.html").read_text(encoding="utf-8")
-    assert '<a href="461-odense.docx">docx</a>' in page
+    assert '<a href="461-odense.docx">Word</a>' in page
 
 
 # -- --to ----------------------------------------------------------------------------------

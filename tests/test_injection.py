@@ -80,6 +80,14 @@ def test_hostile_municipality_name_in_the_data_reads_literally(
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    # The population table names the municipalities as kommuner.csv does (the loader checks).
+    population = data_copy / "folketal.csv"
+    counts = list(csv.DictReader(population.open(encoding="utf-8")))
+    counts[0]["navn"] = name
+    with population.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(counts[0]))
+        writer.writeheader()
+        writer.writerows(counts)
     result = CliRunner().invoke(
         main, ["render", "reports/guide.qmd", "--output-dir", str(tmp_path / "out")],
         env={DATA_DIR_ENV: str(data_copy)},

@@ -20,7 +20,7 @@ PACKAGE = PROJECT_ROOT / "ipsreport"
 # What each layer may import from the package, besides the foundation modules at its root.
 FOUNDATION = {"ipsreport", "ipsreport.errors", "ipsreport.paths", "ipsreport.validation",
               "ipsreport.digest", "ipsreport.markup", "ipsreport.yamltext", "ipsreport.provenance",
-              "ipsreport.lineage", "ipsreport.ooxml"}
+              "ipsreport.lineage", "ipsreport.ooxml", "ipsreport.keyfigures"}
 ALLOWED = {
     "sources": {"sources"},
     "analyses": {"sources", "analyses"},

@@ -8,10 +8,14 @@ JSON, which ``ipsreport trace`` reads.
 What is not traced, and why (the documented list this file's scan allows):
 - the title block (the front matter's title and subtitle, static text);
 - table and figure numbers ("Tabel 1", "Figur 2");
-- dates ("20. december 2018", "ultimo december 2018", "januar 2021", "1. kvartal 2019");
+- dates ("20. december 2018", "ultimo december 2018", "januar 2021", "1. kvartal 2019",
+  "foråret 2021");
 - numbers inside quoted source text (between « and »);
-- names that contain a number: "IPS-25", "BI3", "Overførselssagen 2016-17", a budget
-  account "35.10", the unit "1.000 kr." and "95 pct.-interval", the method's name;
+- names that contain a number: "IPS-25", "BI3", "FOLK1A", "Overførselssagen 2016-17",
+  "budgetforslag 2019", a budget account "35.10", the unit "1.000 kr." and "95
+  pct.-interval", the method's name;
+- identifiers: a municipality's code ("kommunekode 461") and the agreement's paragraphs
+  ("§ 3");
 - the "Kilder" section: its citations' years, volumes and pages; and a short citation's year
   elsewhere ("Christensen m.fl. (2019)");
 - a figure's meaning as its source defines it (class "definition"): "1–18 måneder efter
@@ -42,7 +46,11 @@ EXEMPT = re.compile(
     rf"|(?:{MONTHS})\s+\d{{4}}|\d\.\s+kvartal\s+\d{{4}}"
     r"|\(\d{4}\)"  # a short citation's year: Christensen m.fl. (2019)
     r"|\b\d{4}-\d{2}\b"  # a budget season (2016-17)
-    r"|\b[A-ZÆØÅ]{2,}-?\d+\b"  # names with a number: BI3, IPS-25
+    r"|\b[A-ZÆØÅ]{2,}-?\d+[A-Z]*\b"  # names with a number: BI3, IPS-25, FOLK1A
+    r"|budgetforslag\s+\d{4}"  # a document's name that holds its year
+    r"|(?:foråret|efteråret|sommeren|vinteren)\s+\d{4}"  # a season of a year
+    r"|kommunekode\s+\d{3}"  # a municipality's official code: an identifier
+    r"|§\s*\d+"  # a paragraph of the agreement
     r"|95\s+pct\.-(?:konfidens)?intervall?e?r?"  # the method's name
     r"|1\.000\s+kr\."  # the unit of a budget table: "1.000 kr."
     r"|\b\d{1,2}\.\d{2}\b"  # a budget account (bevilling 35.10): no Danish number
@@ -168,3 +176,19 @@ def test_an_assumption_is_called_ours_not_stated(document: sources.SourceData) -
     stated = document.value("trial.ips.n")
     told = origins.account("243", stated.node, document)  # type: ignore[attr-defined]
     assert told["how"] == "angivet i kilden"
+
+
+def test_many_figures_from_one_source_read_as_one_line_and_the_json_lists_each(
+    document: sources.SourceData,
+) -> None:
+    codes = [m.kommunekode for m in document.municipalities][:7]
+    populations = [document.value(f"population.{code}") for code in codes]
+    origins.markdown(f"{danish.number(lineage.total(populations))}")
+    text = origins.appendix()
+    said = "beregnet: summen af 7 tal. Indgår: 7 tal: Folketal den 1. januar 2025"
+    assert said in text.replace("\\", "")  # the appendix's Markdown, unescaped
+    record = json.loads(re.search(r'id="ipsreport-tal">(.*?)</script>', text,
+                                  flags=re.S).group(1))  # type: ignore[union-attr]
+    [entry] = record["numbers"]
+    assert [item["id"] for item in entry["inputs"]] == [f"population.{c}" for c in codes]
+    assert {item["source"] for item in entry["inputs"]} <= set(record["sources"])

@@ -125,10 +125,12 @@ def test_every_entry_point_uses_the_rule(tmp_path: Path) -> None:
     ]
     assert not (tmp_path / "out").exists()
     # ipsreport som --set, typed by the scenario's fields.
-    result = CliRunner().invoke(main, ["som", "--set", "participants_per_year=1e2"])
+    result = CliRunner().invoke(main, ["som", "--set", "horizon_years=1e2"])
     assert result.exit_code == 2
-    assert "--set participants_per_year: '1e2' is not allowed: it takes a whole number" in (
+    assert "--set horizon_years: '1e2' is not allowed: it takes a whole number" in (
         result.output)
+    # Participants are an expected number (a small municipality's 0,3 a year): decimal.
+    assert CliRunner().invoke(main, ["som", "--set", "participants_per_year=0.3"]).exit_code == 0
     assert CliRunner().invoke(main, ["som", "--set", "prices.kommune=1e5"]).exit_code == 0
 
 

@@ -8,6 +8,7 @@ published savings; it does not rebuild them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ipsreport.errors import ParameterError
@@ -20,7 +21,7 @@ INTERVENTIONS = ("ips", "ipse")
 class Savings:
     intervention: str
     per_person: float  # DKK over the horizon, against usual services
-    participants: int
+    participants: float  # may be an expected number (a small municipality's 1,0)
     total: float  # DKK
     horizon_months: int
 
@@ -34,11 +35,13 @@ class HealthEconomicsResult:
         return next(s for s in self.savings if s.intervention == intervention)
 
 
-def analyse(data: SourceData, participants: int = 1) -> HealthEconomicsResult:
-    """Savings for ``participants`` people in each intervention."""
-    if isinstance(participants, bool) or not isinstance(participants, int) or participants < 0:
+def analyse(data: SourceData, participants: float = 1) -> HealthEconomicsResult:
+    """Savings for ``participants`` people in each intervention (an expected number of
+    people may be a fraction)."""
+    if (isinstance(participants, bool) or not isinstance(participants, int | float)
+            or not math.isfinite(participants) or participants < 0):
         raise ParameterError(
-            f"participants: {participants!r} is not allowed; give a whole number >= 0"
+            f"participants: {participants!r} is not allowed; give a number >= 0"
         )
     horizon = data.whole("healthecon.horizon_months")
     savings = tuple(

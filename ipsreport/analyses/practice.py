@@ -46,24 +46,48 @@ def fidelity_bands(data: SourceData) -> tuple[FidelityBand, ...]:
 
 @dataclass(frozen=True)
 class Team:
-    """An IPS team sized for a steady intake."""
+    """An IPS team sized for a steady intake. ``participants_per_year`` may be an expected
+    number (an estimate of 0,3 a year), so the active citizens may be a fraction too."""
 
-    participants_per_year: int
+    participants_per_year: float
     mean_years_in_intervention: float
     active_citizens: float  # in the intervention at any time, once intake is steady
     caseload_max: int
-    consultants: int
+    consultants: int  # whole consultants, none with more than caseload_max citizens
+
+    @property
+    def caseloads(self) -> float:
+        """The active citizens in full caseloads: the consultants they need at the norm, as a
+        fraction (0,02 of a consultant), which adds up over municipalities as whole
+        consultants do not."""
+        return self.active_citizens / self.caseload_max
+
+    @property
+    def fills_a_caseload(self) -> bool:
+        """Whether the active citizens fill at least one consultant's caseload."""
+        return _rounded(self.active_citizens) >= self.caseload_max
 
 
-def team(data: SourceData, participants_per_year: int, years_min: int, years_max: int) -> Team:
+def team(data: SourceData, participants_per_year: float, years_min: int, years_max: int) -> Team:
     """Consultants needed when ``participants_per_year`` start and stay ``years_min`` to
     ``years_max`` years (on average the midpoint): active citizens / caseload norm, rounded up."""
+    if (isinstance(participants_per_year, bool) or not math.isfinite(participants_per_year)
+            or participants_per_year < 0):
+        raise ParameterError(f"participants_per_year: {participants_per_year!r} is not allowed; "
+                             "give a number >= 0")
     mean_years = (years_min + years_max) / 2
     active = participants_per_year * mean_years
+    caseload = data.whole("fidelity.caseload_max")
     return Team(
         participants_per_year=participants_per_year,
         mean_years_in_intervention=mean_years,
         active_citizens=active,
-        caseload_max=data.whole("fidelity.caseload_max"),
-        consultants=consultants_needed(data, math.ceil(active)),
+        caseload_max=caseload,
+        consultants=math.ceil(_rounded(active / caseload)),
     )
+
+
+def _rounded(value: float) -> float:
+    """``value`` without the last bits of floating-point noise, so that 20 citizens computed
+    as 13,333... x 1,5 count as a full caseload and need one consultant, not two."""
+    return round(value, 9)

@@ -9,7 +9,8 @@ every price as a named, overridable assumption.
 How the model counts (all stated so a reader can follow it by hand):
 
 * ``participants_per_year`` citizens start in each of the first ``intake_years``
-  years. Their time in the intervention is spread evenly over the whole years from
+  years (an expected number, which may be a fraction: a small municipality's 0,3 a
+  year). Their time in the intervention is spread evenly over the whole years from
   ``intervention_years_min`` to ``intervention_years_max`` (for "1-2 years": half
   finish after one year, half after two).
 * Each participant's net cost is spread evenly over their years in the intervention
@@ -76,7 +77,8 @@ class Scenario(KeepsLineage):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     years_in_operation: int = Field(ge=1, le=50)
-    participants_per_year: int = Field(ge=0, le=1_000_000)
+    # An expected number, not a count: a municipality's estimate may be 0,3 a year.
+    participants_per_year: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
     intake_years: int = Field(ge=1, le=50)
     intervention_years_min: int = Field(ge=1, le=10)
     intervention_years_max: int = Field(ge=1, le=10)
@@ -142,7 +144,7 @@ class Scenario(KeepsLineage):
         return validated(type(self), {**self.model_dump(), **changes})
 
     @property
-    def participants(self) -> int:
+    def participants(self) -> float:
         return self.participants_per_year * self.intake_years
 
     @property

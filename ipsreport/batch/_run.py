@@ -38,13 +38,15 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ipsreport import provenance
+from ipsreport import keyfigures, provenance
 from ipsreport.batch._index import FORMAT_NAMES, index_html
+from ipsreport.batch._options import BatchOptions, batch_options
 from ipsreport.batch._progress import FAILED, RENDERED, REUSED, Progress
-from ipsreport.batch._table import Row, Table, read_table
+from ipsreport.batch._table import Row, Table, TableError, read_table
 from ipsreport.batch._worker import Job, JobResult, initialize, render_job, warm_imports
 from ipsreport.errors import DataError, IpsreportError, RenderError
 from ipsreport.kernels.forkserver import ForkServer
+from ipsreport.paths import DATA_DIR_ENV
 from ipsreport.render import (
     ALL_FORMATS,
     DEFAULT_TIMEOUT,
@@ -83,9 +85,12 @@ class BatchResult:
     seconds: float
     summary: str
     interrupted: bool = False
+    # The brief's companions (rendered once for the batch), as rows without a table line.
+    companions: tuple[RowOutcome, ...] = ()
 
     def _with(self, status: str) -> list[RowOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == status]
+        return [outcome for outcome in (*self.companions, *self.outcomes)
+                if outcome.status == status]
 
     @property
     def rendered(self) -> list[RowOutcome]:
@@ -164,12 +169,19 @@ def run_batch(
     """
     started = time.perf_counter()
     brief = read_brief(report)
+    options = batch_options(brief)
     if fork_server is not None:
         # The brief's imports now, so the server does them while this process plans the
         # batch: it would otherwise sit idle once done with the common ones.
         fork_server.preload(warm_imports(brief))
     rows_table = read_table(Path(table), brief.parameters)
     rows = rows_table.select(only)
+    taken = {row.stem for row in rows_table.rows} & set(options.rows)
+    if taken:
+        raise TableError(f"{rows_table.display_name}: a row's file name is that of the "
+                         f"brief's companion {', '.join(sorted(taken))}")
+    # --only renders the rows it names; the companions stay as they are.
+    companions = () if tuple(only) else tuple(options.rows.values())
     folder = Path(output_dir) if output_dir is not None else default_output_dir(brief)
     lock = FileLock(str(folder / LOCK_NAME))
     try:
@@ -185,7 +197,8 @@ def run_batch(
     try:
         with _interrupt_on_sigterm():
             run = _Run(brief, rows_table, rows, tuple(formats), folder, timeout, progress,
-                       start_method(fresh_process=fresh_process), fork_server)
+                       start_method(fresh_process=fresh_process), fork_server, options,
+                       companions)
             return run.execute(jobs or default_jobs(), started)
     finally:
         lock.release()
@@ -202,6 +215,8 @@ class _Run:
     show_bar: bool | None
     start_method: str
     fork_server: ForkServer | None
+    options: BatchOptions
+    companions: tuple[Row, ...]  # the companions to render or reuse in this run
     outcomes: dict[str, RowOutcome] = field(default_factory=dict)
     interrupted: bool = False
     pool: _Pool | None = None  # the workers (a second pool if a worker died)
@@ -219,10 +234,11 @@ class _Run:
             self.fork_server.serve()
         if todo:
             self.pool = self._start_pool(jobs, todo)
-        self.progress = Progress(len(self.rows), title=self.brief.stem, bar=self.show_bar)
+        self.progress = Progress(len(self.rows) + len(self.companions), title=self.brief.stem,
+                                 bar=self.show_bar)
         try:
             for row, status, reason in early:
-                self.outcomes[row.key] = RowOutcome(row, status, reason)
+                self.outcomes[self._key(row)] = RowOutcome(row, status, reason)
                 self.progress.row(row.label, status, reason)
             if todo:
                 self._render(todo)
@@ -241,6 +257,10 @@ class _Run:
         outcomes = tuple(
             self.outcomes.get(row.key, RowOutcome(row, NOT_DONE)) for row in self.rows
         )
+        companions = tuple(
+            self.outcomes.get(self._key(row), RowOutcome(row, NOT_DONE))
+            for row in self.companions
+        )
         seconds = time.perf_counter() - started
         return BatchResult(
             output_dir=self.folder,
@@ -248,13 +268,29 @@ class _Run:
             seconds=seconds,
             summary=self.progress.summary(seconds, interrupted=self.interrupted),
             interrupted=self.interrupted,
+            companions=companions,
         )
+
+    def _key(self, row: Row) -> str:
+        """Where a row's outcome is kept: a companion apart from the table's rows, whose
+        keys it may share."""
+        return f"\0companion:{row.key}" if row.line == 0 else row.key
+
+    def _where(self, row: Row) -> str:
+        """How a message points at a row, or at a companion brief."""
+        companion = self.options.brief_of(row) if row.line == 0 else None
+        if companion is not None:
+            return f"{companion.display_name} (companion of {self.brief.display_name})"
+        return self.table.where(row)
 
     def _plan(self) -> tuple[list[tuple[Row, str, str]], list[tuple[Row, Job, dict[str, Any]]]]:
         """The rows settled before rendering (reused, or failed validation) and the jobs to
         render."""
         early: list[tuple[Row, str, str]] = []
         todo: list[tuple[Row, Job, dict[str, Any]]] = []
+        # The companions first: each is one document for all rows, and often the longest.
+        for row in self.companions:
+            self._plan_companion(row, early, todo)
         for row in self.rows:
             try:
                 # The values as the brief's declarations type them (cheap) give the digest.
@@ -278,9 +314,34 @@ class _Run:
             except IpsreportError as error:
                 early.append((row, FAILED, f"{self.table.where(row)}: {_one_line(error)}"))
                 continue
-            job = Job(key=row.key, params=params, stem=row.stem, formats=missing)
+            job = Job(key=row.key, params=params, stem=row.stem, formats=missing,
+                      data_dir=os.environ.get(DATA_DIR_ENV) or None)
             todo.append((row, job, {"digest": self._digest(params), "params": params}))
         return early, todo
+
+    def _plan_companion(self, row: Row, early: list[tuple[Row, str, str]],
+                        todo: list[tuple[Row, Job, dict[str, Any]]]) -> None:
+        """A companion is reused while its recorded digest is today's (its brief's own
+        inputs, with its default parameters), and rendered otherwise."""
+        companion = self.options.brief_of(row)
+        assert companion is not None
+        try:
+            digest = provenance.of(companion.path, companion.defaults,
+                                   project_root=companion.project.root).digest()
+            missing = tuple(fmt for fmt in self.formats
+                            if not self.manifest.is_current(f"{row.stem}.{fmt}", digest))
+            if not missing:
+                early.append((row, REUSED, ""))
+                return
+            prepare(companion)  # its defaults, validated before anything runs
+        except DataError:
+            raise
+        except IpsreportError as error:
+            early.append((row, FAILED, f"{self._where(row)}: {_one_line(error)}"))
+            return
+        job = Job(key=self._key(row), params={}, stem=row.stem, formats=missing,
+                  brief=str(companion.path), data_dir=os.environ.get(DATA_DIR_ENV) or None)
+        todo.append((row, job, {"digest": digest, "params": {}, "companion": companion}))
 
     def _digest(self, params: Mapping[str, Any]) -> str:
         """``provenance.of(brief, values).digest()`` for the row's values (its ``params``
@@ -303,7 +364,7 @@ class _Run:
 
     def _render(self, todo: list[tuple[Row, Job, dict[str, Any]]]) -> None:
         """Render ``todo`` on the pool; rows lost with a crashed worker get one more try."""
-        by_key = {row.key: (row, job, info) for row, job, info in todo}
+        by_key = {job.key: (row, job, info) for row, job, info in todo}
         for attempt in (1, 2):
             pool = self.pool
             assert pool is not None
@@ -319,7 +380,7 @@ class _Run:
                 continue
             for key in lost:
                 row = by_key[key][0]
-                self._fail(row, f"{self.table.where(row)}: the worker process died")
+                self._fail(row, f"{self._where(row)}: the worker process died")
 
     def _on_interrupt(self, hard: bool) -> None:
         self.interrupted = True
@@ -335,13 +396,14 @@ class _Run:
         for warning in result.warnings:
             self.progress.message(f"ipsreport: warning: {row.label}: {warning}")
         if result.error is not None:
-            reason = f"{self.table.where(row)}: {result.error}"
+            reason = f"{self._where(row)}: {result.error}"
             if result.kernel_restarted:
                 reason += " (the worker's kernel was restarted)"
             self._fail(row, reason)
             return
         entries = {
-            str(entry["path"]): self._entry(row, info, entry) for entry in result.entries
+            str(entry["path"]): self._entry(row, info, entry, result)
+            for entry in result.entries
         }
         staged = {Path(target): Path(temporary) for target, temporary in result.staged}
         try:
@@ -350,27 +412,35 @@ class _Run:
         except (OSError, RenderError) as error:
             discard(staged)
             why = os_reason(error) if isinstance(error, OSError) else str(error)
-            self._fail(row, f"{self.table.where(row)}: could not write to {self.folder}: {why} "
+            self._fail(row, f"{self._where(row)}: could not write to {self.folder}: {why} "
                             "(nothing of this row was written)")
             return
-        self.outcomes[row.key] = RowOutcome(row, RENDERED, files=tuple(entries))
+        self.outcomes[self._key(row)] = RowOutcome(row, RENDERED, files=tuple(entries))
         self.progress.row(row.label, RENDERED, f"{result.seconds:.1f} s")
 
     def _fail(self, row: Row, reason: str) -> None:
-        self.outcomes[row.key] = RowOutcome(row, FAILED, reason)
+        self.outcomes[self._key(row)] = RowOutcome(row, FAILED, reason)
         self.progress.row(row.label, FAILED, reason)
 
     def _entry(
-        self, row: Row, info: Mapping[str, Any], entry: Mapping[str, Any]
+        self, row: Row, info: Mapping[str, Any], entry: Mapping[str, Any], result: JobResult
     ) -> dict[str, Any]:
-        """The renderer's entry for a file, with the table row it came from. The renderer
+        """The renderer's entry for a file, with the table row it came from (or the brief
+        it is a companion of) and the key figures the document declared. The renderer
         records the digest of the inputs it saw; the planned one stands in if it did not."""
-        return {
+        recorded: dict[str, Any] = {
             **entry,
             DIGEST_KEY: entry.get(DIGEST_KEY) or info["digest"],
             "table": self.table.display_name,
-            "row": {"line": row.line, "key": row.key, "name": row.name, "group": row.group},
         }
+        if "companion" in info:
+            recorded["companion_of"] = self.brief.display_name
+        else:
+            recorded["row"] = {"line": row.line, "key": row.key, "name": row.name,
+                               "group": row.group}
+        if result.key_figures:
+            recorded[keyfigures.MANIFEST_KEY] = list(result.key_figures)
+        return recorded
 
     def _finish_folder(self) -> str | None:
         """The manifest's forgotten entries and the index page, written as the run ends;
@@ -394,9 +464,13 @@ class _Run:
             table=self.table.display_name,
             rows=self.table.rows,
             entries=self.manifest.entries,
-            # every format a row may have, those the index names first (a docx links as
-            # "docx")
+            # every format a row may have, in the order the index names them
             formats=(*FORMAT_NAMES, *(fmt for fmt in ALL_FORMATS if fmt not in FORMAT_NAMES)),
+            # A row's key figures come from the files this run renders: the newest, when an
+            # older file of another format is still listed.
+            newest=self.formats,
+            companions=tuple(self.options.rows.values()),
+            row_label=self.options.row_label,
         )
         path = self.folder / INDEX_NAME
         data = page.encode("utf-8")
@@ -460,13 +534,13 @@ class _Pool:
     ) -> None:
         for future in as_completed(list(pending)):
             pending.discard(future)
-            row, _job, info = self.futures[future]
+            row, job, info = self.futures[future]
             try:
                 result = future.result()
             except CancelledError:
                 continue
             except BrokenProcessPool:
-                lost.append(row.key)
+                lost.append(job.key)
                 continue
             finished(row, info, result)
 

@@ -20,6 +20,7 @@ import ast
 import contextlib
 import logging
 import multiprocessing.util
+import os
 import signal
 import tempfile
 import time
@@ -29,10 +30,12 @@ from typing import Any
 
 from nbclient.util import run_sync
 
+from ipsreport import keyfigures
 from ipsreport.errors import IpsreportError
 from ipsreport.kernels import inkernel
 from ipsreport.kernels.forkserver import COMMON_IMPORTS
 from ipsreport.kernels.lifetime import die_with_parent
+from ipsreport.paths import DATA_DIR_ENV
 from ipsreport.render import (
     FORMATS,
     Brief,
@@ -80,12 +83,19 @@ def warm_up_source(brief: Brief) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """One row to render: its parameters (already validated), file name and formats."""
+    """One row to render: its parameters (already validated), file name and formats.
+    ``brief`` is a companion brief's path (rendered once for the whole batch), None for the
+    batch's own brief."""
 
     key: str
     params: dict[str, Any]
     stem: str
     formats: tuple[str, ...]
+    brief: str | None = None
+    # The batch's data folder (IPSREPORT_DATA_DIR when it planned the job; None: data/). A
+    # worker may come from a fork server started before the variable was set, so the job
+    # carries it.
+    data_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class JobResult:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     kernel_restarted: bool = False
+    # The document's key figures (ipsreport.keyfigures), as its manifest entries record them.
+    key_figures: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -111,6 +123,15 @@ class _Worker:
     kernel: Kernel | None = None
     pandoc: PandocServer = field(default_factory=PandocServer)
     warnings: list[str] = field(default_factory=list)
+    companions: dict[str, Brief] = field(default_factory=dict)
+
+    def brief_of(self, job: Job) -> Brief:
+        """The brief a job renders: the batch's, or a companion, read once."""
+        if job.brief is None:
+            return self.brief
+        if job.brief not in self.companions:
+            self.companions[job.brief] = read_brief(job.brief)
+        return self.companions[job.brief]
 
     def ensure_kernel(self) -> Kernel:
         if self.kernel is None:
@@ -219,19 +240,26 @@ def render_job(job: Job) -> JobResult:
     if worker is None:
         return JobResult(job.key, error="the worker could not read the brief")
     worker.warnings.clear()
+    if job.data_dir is None:
+        os.environ.pop(DATA_DIR_ENV, None)
+    else:
+        os.environ[DATA_DIR_ENV] = job.data_dir
     error: str | None = None
     entries: tuple[dict[str, Any], ...] = ()
     staged: tuple[tuple[str, str], ...] = ()
+    figures: tuple[dict[str, Any], ...] = ()
     try:
         kernel = worker.ensure_kernel()
-        prepared = prepare(worker.brief, job.params)
+        prepared = prepare(worker.brief_of(job), job.params)
         executed = execute(prepared, kernel=kernel, timeout=worker.timeout)
+        document = convert(executed)
         # Staged only: the batch puts the files in place together with their manifest
         # entries, so that no file appears without one.
-        outputs = write(convert(executed), worker.output_dir, job.formats, stem=job.stem,
+        outputs = write(document, worker.output_dir, job.formats, stem=job.stem,
                         commit=False, pandoc=worker.pandoc)
         entries = tuple(output.manifest_entry(worker.output_dir) for output in outputs)
         staged = tuple((str(output.path), str(output.staged)) for output in outputs)
+        figures = tuple(keyfigures.encode(document.key_figures))
     except IpsreportError as problem:
         error = " ".join(str(problem).split())
     except Exception as problem:  # a bug or a tool's crash: still only this row
@@ -248,6 +276,7 @@ def render_job(job: Job) -> JobResult:
         warnings=tuple(worker.warnings),
         seconds=time.perf_counter() - started,
         kernel_restarted=restarted,
+        key_figures=figures,
     )
 
 

@@ -60,7 +60,10 @@ def _lines(record: dict[str, Any]) -> list[str]:
     lines = []
     for number in record["numbers"]:
         lines.append(f"{number['id']}: {number['text']} ({number['how']})")
-        lines += [f"    {item['text']}" + (f" – {item['source']}" if item.get("source") else "")
+        sources = record.get("sources") or {}
+        lines += [f"    {item['text']}"
+                  + (f" – {sources.get(item['source'], item['source'])}"
+                     if item.get("source") else "")
                   for item in number["inputs"]]
     return lines
 

@@ -13,7 +13,7 @@ log, so that a rerun sends only what has not been sent. From Python::
 
 from __future__ import annotations
 
-from ipsreport.distribute._folder import FIGURES_KEY, FolderError, read_folder
+from ipsreport.distribute._folder import FolderError, read_folder
 from ipsreport.distribute._log import LOG_NAME, DeliveryLog, LogError
 from ipsreport.distribute._message import build_message, render_cover
 from ipsreport.distribute._recipients import RecipientsError, parse_address, read_recipients
@@ -33,7 +33,6 @@ from ipsreport.distribute._smtp import SmtpSettings, SmtpSettingsError, smtp_set
 
 __all__ = [
     "FAILED",
-    "FIGURES_KEY",
     "LOG_NAME",
     "OUTBOX_NAME",
     "SENT_STATUS",

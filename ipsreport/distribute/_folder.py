@@ -5,10 +5,10 @@ its key, name and group) and the file's SHA-256. Distribution reads only that: a
 is the ``kommunekode`` a recipient names, and a file is attached only while its bytes are
 still the ones the batch recorded.
 
-Key figures for the cover email come from an entry's ``figures``, when the batch recorded
-any: a list of ``{"label": ..., "value": ...}`` (or a mapping of label to value), the values
-already formatted for a reader (``"50"``, ``"2,8 mio. kr."``). Without them the email says
-that the figures are in the document.
+Key figures for the cover email are those the document declared about itself and the batch
+recorded in its entry (:mod:`ipsreport.keyfigures`): each a label and the text a reader sees
+in the document (``"50"``, ``"2,8 mio. kr."``). Without them the email says that the figures
+are in the document.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ipsreport import keyfigures
 from ipsreport.digest import file_digest
 from ipsreport.errors import IpsreportError, shown
 from ipsreport.markup import one_line
 from ipsreport.render import MANIFEST_NAME
 
-FIGURES_KEY = "figures"
 _MAX_FIGURES = 12
 
 
@@ -95,7 +95,7 @@ def read_folder(folder: Path) -> dict[str, Municipality]:
         fmt = str(entry.get("format") or Path(name).suffix.lstrip("."))
         found["files"][fmt] = File(name=name, format=fmt, sha256=str(entry.get("sha256", "")),
                                    path=folder / name)
-        found["figures"] = found["figures"] or key_figures(entry.get(FIGURES_KEY))
+        found["figures"] = found["figures"] or key_figures(entry.get(keyfigures.MANIFEST_KEY))
         found["params"] = found["params"] or dict(entry.get("params") or {})
     if not rows:
         raise FolderError(f"{where}: {MANIFEST_NAME} has no document from a batch table "
@@ -114,15 +114,15 @@ def read_folder(folder: Path) -> dict[str, Municipality]:
 
 
 def key_figures(value: object) -> tuple[tuple[str, str], ...]:
-    """An entry's ``figures`` as (label, value) text pairs; anything else gives none."""
-    pairs: list[tuple[object, object]] = []
-    if isinstance(value, Mapping):
-        pairs = list(value.items())
-    elif isinstance(value, list):
-        pairs = [(item.get("label"), item.get("value")) for item in value
-                 if isinstance(item, Mapping)]
-    figures = tuple((one_line(label), one_line(text)) for label, text in pairs
-                    if label is not None and text is not None and one_line(label))
+    """An entry's key figures as (label, text) pairs; none when there are none, or when
+    what is recorded is not key figures."""
+    if value is None:
+        return ()
+    try:
+        declared = keyfigures.decode(value)
+    except ValueError:
+        return ()
+    figures = tuple((one_line(f.label), one_line(f.text)) for f in declared if one_line(f.label))
     return figures[:_MAX_FIGURES]
 
 

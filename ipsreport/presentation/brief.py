@@ -21,7 +21,7 @@ from IPython.display import Markdown, display
 from pydantic import BaseModel
 from tabulate import tabulate
 
-from ipsreport import markup, provenance, sources
+from ipsreport import keyfigures, markup, provenance, sources
 from ipsreport.lineage import Parameter, traced
 from ipsreport.presentation import charts, citations, origins
 from ipsreport.sources import municipalities
@@ -84,9 +84,22 @@ def setup() -> BriefData:
 
 def municipality(data: sources.SourceData, code: int) -> municipalities.Municipality:
     """A municipality from the municipality table, which the brief then cites."""
-    found = municipalities.find(code)
+    found = municipalities.find_in(data.municipalities, code)
     _ = data.sources["kommuner"]  # looking it up is what cites it
     return found
+
+
+def municipality_table(data: sources.SourceData) -> tuple[municipalities.Municipality, ...]:
+    """Every municipality of the municipality table, which the brief then cites."""
+    _ = data.sources["kommuner"]
+    return data.municipalities
+
+
+def key_figures(figures: Iterable[keyfigures.KeyFigure]) -> None:
+    """Declare the brief's key figures (:mod:`ipsreport.keyfigures`): displayed for the
+    renderer to record, never shown. The display also carries an empty Markdown text, which
+    is what Quarto, which does not know the figures' type, shows: nothing."""
+    display({keyfigures.MIME: keyfigures.encode(figures), "text/markdown": ""}, raw=True)
 
 
 def sources_cited(data: sources.SourceData) -> Markdown:
@@ -201,6 +214,22 @@ def raw(typst: str, html_text: str) -> Markdown:
     return Markdown(f"```{{=typst}}\n{typst}\n```\n\n```{{=html}}\n{html_text}\n```")
 
 
+def subsection(title: object, *paragraphs: object) -> Markdown:
+    """A level-3 heading and paragraphs of literal text, for a section only some readers
+    get (a small municipality's advice to share a team)."""
+    body = "\n\n".join(escape(paragraph) for paragraph in paragraphs if paragraph)
+    return Markdown(f"### {escape(title)}\n\n{body}")
+
+
+def paragraphs(*parts: object) -> Markdown:
+    """Several blocks as one cell's output: texts shown literally, Markdown (a table, a
+    subsection) as it is; empty parts left out. One cell instead of several costs the
+    kernel fewer requests (docs/performance.md)."""
+    blocks = [part.data if isinstance(part, Markdown) else escape(part)
+              for part in parts if part]
+    return Markdown("\n\n".join(str(block) for block in blocks if block))
+
+
 def bullets(items: Iterable[object]) -> Markdown:
     """A bulleted list of literal items."""
     return Markdown("\n".join(f"- {escape(item)}" for item in items))
@@ -234,13 +263,15 @@ def _as_text(value: Any) -> str:
 def _separator(headers: list[str], body: list[list[str]], colalign: Sequence[str]) -> str:
     """The pipe table's separator line, whose dashes Pandoc turns into relative column
     widths once a row is wider than 72 characters. A column is as wide as its longest cell,
-    capped for running text, or its header's longest word: headers wrap, figures should not.
+    capped for running text, or its header's longest word and a little more (a header is set
+    in semibold, and its word must not run into the next column's): headers wrap, figures
+    should not.
     """
     cells = []
     for index, (header, align) in enumerate(zip(headers, colalign, strict=True)):
         longest_cell = max((len(row[index]) for row in body), default=0)
         longest_word = max((len(word) for word in header.split()), default=1)
-        dashes = "-" * (max(min(longest_cell, 40), longest_word) + 2)
+        dashes = "-" * max(min(longest_cell, 40) + 2, longest_word + 4)
         cells.append({"left": f":{dashes}", "right": f"{dashes}:",
                       "center": f":{dashes}:"}.get(align, dashes))
     return "|" + "|".join(cells) + "|"

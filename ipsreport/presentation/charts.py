@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ipsreport.analyses.business_case import Overview, Totals
 from ipsreport.analyses.health_economics import HealthEconomicsResult
 from ipsreport.analyses.som import SECTORS, Sensitivity, SomResult
 from ipsreport.analyses.trial import Share, TrialResult
@@ -63,7 +64,17 @@ def use_house_style() -> None:
 
 
 def _formatter(fmt: Callable[[float], str]) -> FuncFormatter:
-    return FuncFormatter(lambda value, _pos: fmt(value))
+    """A tick formatter that formats each value once: matplotlib asks again for every tick
+    in every layout pass (160 times for the SØM chart's dozen ticks), and each answer is a
+    call to Babel."""
+    known: dict[float, str] = {}
+
+    def formatted(value: float, _pos: int | None) -> str:
+        if value not in known:
+            known[value] = fmt(value)
+        return known[value]
+
+    return FuncFormatter(formatted)
 
 
 def _figure(height: float) -> tuple[Figure, Axes]:
@@ -160,8 +171,30 @@ def savings(result: HealthEconomicsResult) -> Figure:
     return figure
 
 
+def money_scale(result: SomResult) -> tuple[float, str]:
+    """The unit the SØM chart and its reading show amounts in: mio. kr. when the largest
+    amount is in the millions, else 1.000 kr., so a small municipality's bars and axis do not
+    all read "0,0" (the divisor and the axis label)."""
+    largest = max(float(result.by_year[column].abs().max())
+                  for column in ("cost", "consequences", "accumulated_net"))
+    return (1e6, "Mio. kr.") if largest >= danish.MILLION_FROM else (1e3, "1.000 kr.")
+
+
+def _bars(axes: Axes, years: Sequence[int], values: Sequence[float], bottom: Sequence[float],
+          *, color: str, label: str) -> None:
+    """One series of the SØM chart's bars, the years without an amount left out: a bar of
+    height zero draws nothing, and the chart would otherwise make, lay out and draw 30 of
+    them (a third of the chart's time). The series keeps its legend entry."""
+    shown = [(y, v, b) for y, v, b in zip(years, values, bottom, strict=True) if v != 0]
+    if not shown:
+        shown = [(years[0], 0.0, 0.0)]
+    axes.bar([y for y, _, _ in shown], [v for _, v, _ in shown],
+             bottom=[b for _, _, b in shown], color=color, label=label, width=0.7)
+
+
 def som_years(result: SomResult) -> Figure:
     """Consequences per sector and cost per year as bars, accumulated net as a line."""
+    divisor, unit = money_scale(result)
     with mpl.rc_context({**HOUSE_STYLE, "axes.grid.axis": "y"}):
         figure, axes = _figure(3.4)
         frame = result.by_sector.pivot(index="year", columns="sector", values="consequences")
@@ -169,17 +202,23 @@ def som_years(result: SomResult) -> Figure:
         bottom = [0.0] * len(years)
         for sector in SECTORS:
             values = frame[sector].to_list()
-            axes.bar(years, values, bottom=bottom, color=SECTOR_COLOURS[sector],
-                     label=f"Konsekvenser, {SECTOR_LABELS[sector].lower()}", width=0.7)
+            _bars(axes, years, values, bottom, color=SECTOR_COLOURS[sector],
+                  label=f"Konsekvenser, {SECTOR_LABELS[sector].lower()}")
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        axes.bar(years, -result.by_year["cost"], color=RED, width=0.7, label="Omkostninger")
+        _bars(axes, years, [-c for c in result.by_year["cost"]], [0.0] * len(years), color=RED,
+              label="Omkostninger")
         axes.plot(years, result.by_year["accumulated_net"], color="#222222", marker="o",
                   markersize=3, linewidth=1.5, label="Akkumuleret nettoresultat")
         axes.axhline(0, color="#444444", linewidth=0.8)
-        axes.yaxis.set_major_formatter(_formatter(lambda v: danish.number(v / 1e6, 1)))
-        axes.set_ylabel("Mio. kr.")
+        axes.yaxis.set_major_formatter(_formatter(lambda v: danish.number(v / divisor, 1)))
+        axes.set_ylabel(unit)
         axes.set_xlabel("År")
         axes.set_xticks(years)
+        # The x range the bars of every year would give (the years without an amount have
+        # none): each bar is 0,7 wide, with matplotlib's default 5 pct. margin.
+        low, high = years[0] - 0.35, years[-1] + 0.35
+        margin = mpl.rcParams["axes.xmargin"] * (high - low)
+        axes.set_xlim(low - margin, high + margin)
         axes.legend(loc="center right", fontsize=8)
         _clipped_out_of_layout(axes)
     return figure
@@ -197,9 +236,16 @@ def _years(years: Sequence[int]) -> str:
 
 def som_years_reading(result: SomResult) -> str:
     """What :func:`som_years` draws, in Danish words computed from the same result: the
-    text beside the chart, so a reader who cannot see it reads the same. (The frames' values
-    are kept as they are, not made plain floats: so they keep their lineage.)"""
+    text beside the chart, so a reader who cannot see it reads the same. Its amounts share
+    the chart's unit (mio. kr., or kroner for a small municipality). (The frames' values are
+    kept as they are, not made plain floats: so they keep their lineage.)"""
     by = result.by_year
+    # One unit for every amount, the chart's: a reference amount in millions, or none.
+    like = danish.MILLION_FROM if money_scale(result)[0] == 1e6 else 0.0
+
+    def money(value: float) -> str:
+        return danish.money(value, like=like)
+
     cost_years = list(by.loc[by["cost"] > 0, "year"])
     cons_years = list(by.loc[by["consequences"] > 0, "year"])
     parts = []
@@ -209,7 +255,7 @@ def som_years_reading(result: SomResult) -> str:
         peak = by["consequences"].max()
         peak_years = list(by.loc[by["consequences"] >= peak - 0.5, "year"])
         parts.append(f"konsekvenser i {_years(cons_years)}, størst i {_years(peak_years)} "
-                     f"med {danish.mio_kr(peak)} om året")
+                     f"med {money(peak)} om året")
     text = (" og ".join(parts) if parts else "Diagrammet viser hverken omkostninger eller "
             "konsekvenser") + "."
     moving = list(by.loc[by["net"] != 0, "year"])
@@ -217,11 +263,61 @@ def som_years_reading(result: SomResult) -> str:
     if moving:
         last = moving[-1]
         at_last = accumulated[by["year"] == last].iloc[0]
-        text += (f" Det akkumulerede nettoresultat er {danish.mio_kr(accumulated.iloc[0])}"
-                 f" i {_years([by['year'].iloc[0]])} og {danish.mio_kr(at_last)} i "
-                 f"{_years([last])}")
+        text += (f" Det akkumulerede nettoresultat er {money(accumulated.iloc[0])}"
+                 f" i {_years([by['year'].iloc[0]])} og {money(at_last)} i {_years([last])}")
         text += (" og ændrer sig ikke derefter." if last < by["year"].iloc[-1] else ".")
     return text
+
+
+def regions(overview: Overview) -> Figure:
+    """Each region's new participants a year and net present value (the sums of its
+    municipalities'), as two panels of horizontal bars, the regions in table order."""
+    rows = list(overview.regions)[::-1]
+    names = [r.name or "" for r in rows]
+    with mpl.rc_context(HOUSE_STYLE):
+        figure = Figure(figsize=(7, 0.45 * len(rows) + 1.3), layout="constrained")
+        left, right = figure.subplots(1, 2, sharey=True)
+        panels: list[tuple[Axes, list[float], Callable[[float], str], str]] = [
+            (left, [r.participants_per_year for r in rows], danish.approx,
+             "Nye deltagere pr. år (skøn)"),
+            (right, [r.net_present_value / 1e6 for r in rows],
+             lambda v: danish.number(v, 1), "Nutidsværdi (mio. kr.)"),
+        ]
+        for axes, values, fmt, label in panels:
+            axes.barh(names, values, color=BLUE, height=0.6)
+            for index, value in enumerate(values):
+                axes.text(value, index, " " + fmt(value), va="center", fontsize=8)
+            axes.set_xlim(min(0.0, min(values) * 1.3), max(max(values), 0.0) * 1.3 or 1.0)
+            axes.xaxis.set_major_formatter(_formatter(lambda v: danish.number(v)))
+            axes.set_xlabel(label)
+            _clipped_out_of_layout(axes)
+    return figure
+
+
+def regions_reading(overview: Overview) -> str:
+    """What :func:`regions` draws, in Danish words from the same sums."""
+    rows = list(overview.regions)
+    if not rows:
+        return ""
+
+    def named(row: Totals, value: str) -> str:
+        return f"{row.name} ({value})"
+
+    if len(rows) == 1:
+        row = rows[0]
+        return (f"Diagrammet viser {named(row, danish.approx(row.participants_per_year))} nye "
+                f"deltagere om året og en nutidsværdi på {danish.money(row.net_present_value)} "
+                "i ipsreports illustration.")
+    most = max(rows, key=lambda r: r.participants_per_year)
+    least = min(rows, key=lambda r: r.participants_per_year)
+    highest = max(rows, key=lambda r: r.net_present_value)
+    lowest = min(rows, key=lambda r: r.net_present_value)
+    return (f"Diagrammet viser regionernes nye deltagere om året og nutidsværdi, summen af "
+            f"deres kommuners. Flest deltagere har "
+            f"{named(most, danish.approx(most.participants_per_year))}, færrest "
+            f"{named(least, danish.approx(least.participants_per_year))}. Den største "
+            f"nutidsværdi har {named(highest, danish.money(highest.net_present_value))}, den "
+            f"mindste {named(lowest, danish.money(lowest.net_present_value))}.")
 
 
 def tornado_reading(rows: Sequence[Sensitivity]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -104,6 +105,43 @@ def kr(value: float, decimals: int = 0) -> str:
 def mio_kr(value_dkk: float, decimals: int = 1) -> str:
     """Millions of kroner from a value in kroner: ``mio_kr(3_600_000) == "3,6 mio. kr."``."""
     return f"{number(value_dkk / 1e6, decimals)} mio. kr."
+
+
+@_keeps_lineage
+def approx(value: float) -> str:
+    """An expected number (an estimate, not a count) with the decimals that keep a small one
+    from reading as none: whole from 10 ("125"), one decimal from 0,1 ("0,3", "9,4"), two
+    significant digits below that ("0,024"); exactly zero is "0"."""
+    size = abs(value)
+    if size == 0:
+        return "0"
+    if size >= 9.95:
+        return number(value)
+    if size >= 0.095:
+        return number(value, 1)
+    return number(value, 1 - math.floor(math.log10(size)))
+
+
+# From this amount (in kroner) up, money() shows mio. kr.: what rounds to "1,0 mio. kr.".
+MILLION_FROM = 950_000
+
+
+@_keeps_lineage
+def money(value_dkk: float, like: float | None = None) -> str:
+    """An amount as a reader takes it in: mio. kr. with one decimal for results in the
+    millions ("3,6 mio. kr."), kroner to three significant digits below ("54.100 kr.",
+    "512 kr."), so that a small municipality's amount never reads as "0,0 mio. kr.".
+    ``like`` picks the unit by another amount instead (the largest in the same sentence), so
+    that amounts read side by side share one unit."""
+    if abs(value_dkk if like is None else like) >= MILLION_FROM:
+        return mio_kr(value_dkk)
+    size = abs(value_dkk)
+    if size < 100:
+        return kr(value_dkk)
+    quantum = decimal.Decimal(1).scaleb(math.floor(math.log10(size)) - 2)
+    rounded = decimal.Decimal(repr(float(value_dkk))).quantize(
+        quantum, rounding=decimal.ROUND_HALF_UP)
+    return kr(float(rounded))
 
 
 @_keeps_lineage

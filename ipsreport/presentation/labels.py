@@ -47,6 +47,12 @@ def fidelity_band(band: FidelityBand) -> str:
     return band.label or "Ikke IPS"
 
 
+def _person_years(value: float) -> str:
+    """Person-years with one decimal ("6,7"), or as many as keep a small one from reading as
+    none ("0,043")."""
+    return danish.number(value, 1) if abs(value) >= 0.095 or value == 0 else danish.approx(value)
+
+
 SECTOR_NAMES: Mapping[str, str] = MappingProxyType(
     {"kommune": "kommunen", "region": "regionen", "stat": "staten"})
 
@@ -73,8 +79,8 @@ def som_modelling_choices(scenario: Scenario) -> list[str]:
         f"{start}.",
         "Socialstyrelsens effekt er en andel af deltagerne, der er kommet i beskæftigelse eller "
         "uddannelse inden for en periode efter start. Her regnes den om til personår: en "
-        f"effekt på {danish.points(scenario.effect_pp)} for {danish.number(people)} deltagere "
-        f"tæller som {danish.number(person_years, 1)} personår i job eller uddannelse i hvert "
+        f"effekt på {danish.points(scenario.effect_pp)} for {danish.approx(people)} deltagere "
+        f"tæller som {_person_years(person_years)} personår i job eller uddannelse i hvert "
         "år, effekten holder, og hvert personår giver hver sektor sin årlige pris.",
         "Nutidsværdien regnes med det første år som basisår: beløb i det første år "
         "diskonteres ikke, og beløb i hvert af de følgende år diskonteres med "

@@ -218,6 +218,8 @@ SETTINGS: Mapping[str, str] = {
     "som_sensitivity_shortest": "den korteste varighed af effekten i år, som ipsreports "
                                 "følsomhedsberegning regner med (et metodevalg, ikke et tal "
                                 "fra kilderne)",
+    "per_inhabitants": "det antal indbyggere, som ipsreport angiver satsen pr. (et metodevalg, "
+                       "ikke et tal fra kilderne)",
     "claims_about_tolerance": "den afvigelse i procent, som ipsreports efterprøvning "
                               "tillader et tal angivet med «ca.» eller «omkring» (et "
                               "metodevalg, ikke et tal fra kilderne)",
@@ -238,6 +240,8 @@ INTERVALS: Mapping[str, Callable[[Sequence[str]], str]] = {
                           f"og {a[1]} af {a[3]}",
 }
 
+_LISTED = 6  # a longer sum is named by its number of terms; its inputs are listed below it
+
 # Named methods (lineage.derived): how each reads, from its inputs' texts.
 METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
     "wilson_low": lambda a: f"nedre grænse af Wilsons 95 pct.-interval for {a[0]} af {a[1]}",
@@ -248,8 +252,16 @@ METHODS: Mapping[str, Callable[[Sequence[str]], str]] = {
                                f"mellem {a[0]} af {a[2]} og {a[1]} af {a[3]}",
     "chi2_p": lambda a: f"p-værdi i en chi-i-anden-test af {a[0]} af {a[1]} mod {a[2]} af {a[3]}",
     "som": lambda _: "ipsreports illustration efter SØM's metode (se modelleringsvalgene)",
-    "sum": lambda a: " + ".join(a),
+    "sum": lambda a: " + ".join(a) if len(a) <= _LISTED else f"summen af {len(a)} tal",
     "year_of": lambda a: f"året, som kilden angiver for {a[0]}",
+    "municipalities": lambda _: "antallet af kommuner, optalt af ipsreport i kommunetabellen "
+                                "(data/kommuner.csv)",
+    "small_municipalities": lambda _: "antallet af kommuner, hvis aktive borgere ikke fylder "
+                                      "én IPS-konsulents sagsstamme, optalt af ipsreport",
+    "fewest_to_fill": lambda _: "det mindste antal af regionens små kommuner, der tilsammen "
+                                "fylder én sagsstamme, de største først (beregnet af ipsreport)",
+    "own_figures": lambda _: "antallet af kommuner, der har givet deres eget tal, optalt af "
+                             "ipsreport i kommunetabellen (data/kommuner.csv)",
     "claims_count": lambda _: "antallet af påstande (i alt eller med den vurdering, tallet "
                               "står ved), optalt af ipsreport i data/claims.yaml",
 }
@@ -265,18 +277,20 @@ _AMOUNTS = frozenset({"dkk", "eur", *(unit for unit, _ in _SCALES)})
 
 def model_of(node: Node) -> Operation | None:
     """The result of a model that :data:`SHARED` names which ``node`` is, or is made of
-    alone (a range, a sum or a change of unit of its results); None for anything else."""
+    alone (a range, a sum or a change of unit of its results: then the model's result from
+    all their inputs); None for anything else."""
     if not isinstance(node, Operation):
         return None
     if node.method in SHARED:
         return node
-    if node.op == "method":
+    if node.op == "method" and node.method != "sum":
         return None
     found = [model_of(arg) for arg in node.args if not isinstance(arg, Literal)]
     first = found[0] if found else None
-    if first is not None and all(f is not None and f.method == first.method for f in found):
-        return first
-    return None
+    if first is None or not all(f is not None and f.method == first.method for f in found):
+        return None
+    inputs = tuple(dict.fromkeys(arg for f in found if f is not None for arg in f.args))
+    return first if inputs == first.args else Operation("method", inputs, first.method)
 
 
 def unscaled(node: Node) -> Node:
@@ -364,7 +378,8 @@ def _parameter_value(value: object) -> str:
 
 
 def _figure(figure: Figure, data: SourceData) -> str:
-    meaning = data[figure.id].meaning if figure.id in data.figures else figure.id
+    meaning = (data[figure.id].meaning if figure.id in data.figures
+               else figure.meaning or figure.id)
     status = data[figure.id].status if figure.id in data.figures else Status.PUBLISHED
     label = {Status.ASSUMPTION: " (antagelse)", Status.APPROXIMATION: " (tilnærmet)",
              Status.UNCONFIRMED: " (ubekræftet, antagelse)"}.get(status, "")
@@ -434,7 +449,7 @@ def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
         if isinstance(leaf, Figure):
             inputs.append({"kind": "figure", "id": leaf.id, "value": leaf.value,
                            "unit": leaf.unit, "text": _figure(leaf, data),
-                           "source": _citation(leaf.source, data),
+                           "source": leaf.source,  # its citation: the record's "sources"
                            "cited": (_short_citation(leaf.source, data)
                                      if _is_source(leaf.source, data) else None)})
         elif isinstance(leaf, Setting):
@@ -452,6 +467,41 @@ def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
     return {"text": number, "how": how, "inputs": inputs}
 
 
+_GROUPED = 5  # more figures than this from one source and unit read as one line
+
+
+def _listed(inputs: Sequence[Mapping[str, Any]]) -> str:
+    """An account's inputs as the appendix lists them: each on its own, except that many
+    figures from one source in one unit (a sum over the municipalities' populations) read as
+    one line, "98 tal: Folketal den 1. januar 2025 (...) (Danmarks Statistik (2025))"; the
+    JSON lists every one."""
+    groups: dict[tuple[object, object], list[Mapping[str, Any]]] = {}
+    for item in inputs:
+        key = (item["source"], item["unit"]) if item["kind"] == "figure" else (id(item), None)
+        groups.setdefault(key, []).append(item)
+    parts = []
+    for items in groups.values():
+        if len(items) > _GROUPED:
+            said = f"{len(items)} tal: {_shared_words(items)}"
+            parts.append(f"{said} ({items[0]['cited']})" if items[0].get("cited") else said)
+            continue
+        parts += [f"{item['text']} ({item['cited']})" if item.get("cited") else item["text"]
+                  for item in items]
+    return "; ".join(parts)
+
+
+def _shared_words(items: Sequence[Mapping[str, Any]]) -> str:
+    """The words the figures' meanings begin with alike ("Folketal den 1. januar 2025 (alle
+    aldre, begge køn, alle civilstande)" of every municipality's population)."""
+    meanings = [str(item["text"]).split(": ", 1)[-1].split() for item in items]
+    shared: list[str] = []
+    for words in zip(*meanings, strict=False):
+        if len(set(words)) > 1:
+            break
+        shared.append(words[0])
+    return " ".join(shared).rstrip(":,(")
+
+
 def appendix() -> str:
     """The brief's "Tal og kilder": each number shown, once, with its account; and the same
     as JSON for ``ipsreport trace``. Empty when the brief showed no traced number."""
@@ -467,18 +517,19 @@ def appendix() -> str:
     for entry in document.entries.values():
         told = account(entry.text, entry.node, document.data)
         record.append({"id": entry.number, **told})
-        inputs = "; ".join(
-            f"{item['text']} ({item['cited']})" if item.get("cited") else item["text"]
-            for item in told["inputs"]
-        )
+        inputs = _listed(told["inputs"])
         blocks.append(
             f"::: {{#{entry.number} .tal-kilde}}\n"
             f"**{markup.markdown_text(entry.text)}**: {markup.markdown_text(sentence(told['how']))}"
             + (f" Indgår: {markup.markdown_text(inputs)}." if inputs else "")
             + "\n:::"
         )
-    text = json.dumps({"version": JSON_VERSION, "numbers": record}, ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"))
+    # Each source's citation once, for the figures that name it by its id.
+    cited = sorted({item["source"] for number in record for item in number["inputs"]
+                    if item["kind"] == "figure"})
+    sources = {key: _citation(key, document.data) for key in cited}
+    text = json.dumps({"version": JSON_VERSION, "numbers": record, "sources": sources},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # In the script element, no "<" at all: JSON's own escape for it, as Django's
     # json_script does, so no text in an account can end the element or open another.
     script = text.translate(_SCRIPT_SAFE)

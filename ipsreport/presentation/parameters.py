@@ -69,6 +69,18 @@ class LetterParameters(BriefParameters):
     underskriver: str | None = _Text
 
 
+class OverviewParameters(BriefParameters):
+    # One region's municipalities and sums (e.g. "Region Nordjylland"); None: the whole country.
+    region: str | None
+
+    @model_validator(mode="after")
+    def _known_region(self) -> Self:
+        if self.region is not None and self.region not in municipalities.REGIONS:
+            raise ValueError(f"region {self.region!r} is not one of the five regions: "
+                             + ", ".join(municipalities.REGIONS))
+        return self
+
+
 class GuideParameters(BriefParameters):
     kommunekode: int
     deltagere_pr_aar: int | None = _Count

@@ -34,7 +34,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from ipsreport import markup
+from ipsreport import keyfigures, markup
 from ipsreport.errors import RenderError
 from ipsreport.render._brief import Brief
 from ipsreport.render._execute import ExecutedNotebook
@@ -81,6 +81,8 @@ class Document:
     markdown: str
     media: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     values: Mapping[str, Any] = field(default_factory=dict)  # every parameter's value
+    # What the brief declared about itself (ipsreport.keyfigures): never shown, recorded.
+    key_figures: tuple[keyfigures.KeyFigure, ...] = ()
 
 
 def convert(executed: ExecutedNotebook) -> Document:
@@ -89,6 +91,7 @@ def convert(executed: ExecutedNotebook) -> Document:
     defaults = dict(brief.execute_options)
     blocks: list[str] = []
     media: dict[str, bytes] = {}
+    declared: list[keyfigures.KeyFigure] = []
     for index, cell in enumerate(executed.notebook.cells):
         if cell.cell_type == "markdown":
             blocks.append(substitute_inline(cell, brief))
@@ -96,6 +99,7 @@ def convert(executed: ExecutedNotebook) -> Document:
             if INJECTED_TAG in cell.metadata.get("tags", []):
                 continue
             options = {**defaults, **cell_options(cell)}
+            declared.extend(_key_figures(cell, options, brief))
             blocks.extend(_code_cell(cell, index, options, media, brief))
     markdown = "\n\n".join(block.strip("\n") for block in blocks if block.strip()) + "\n"
     return Document(
@@ -104,7 +108,29 @@ def convert(executed: ExecutedNotebook) -> Document:
         markdown=markdown,
         media=MappingProxyType(media),
         values=executed.prepared.values,
+        key_figures=tuple(declared),
     )
+
+
+def _key_figures(
+    cell: NotebookNode, options: Mapping[str, Any], brief: Brief
+) -> list[keyfigures.KeyFigure]:
+    """The key figures a cell declares (ipsreport.keyfigures), whether or not its output
+    is shown: they are recorded, never shown."""
+    found: list[keyfigures.KeyFigure] = []
+    for output in cell.get("outputs", []):
+        data = output.get("data", {}) if output.get("output_type") in (
+            "display_data", "execute_result") else {}
+        if keyfigures.MIME not in data:
+            continue
+        try:
+            found.extend(keyfigures.decode(data[keyfigures.MIME]))
+        except ValueError as error:
+            label = options.get("label")
+            where = f"cell {str(label)!r}" if label else "a cell"
+            raise RenderError(f"{brief.display_name}: {where} declares key figures that "
+                              f"cannot be read: {error}") from None
+    return found
 
 
 def substitute_inline(cell: NotebookNode, brief: Brief) -> str:

@@ -109,6 +109,12 @@ def format_options(options: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     return {}
 
 
+# Front matter keys that configure ipsreport (``ipsreport-parameters``, ``ipsreport-batch``)
+# start with this: they are not the document's metadata either.
+_OWN_PREFIX = "ipsreport-"
+
+
 def document_metadata(options: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a set of options that describes the document (title, lang, date ...)."""
-    return {key: value for key, value in options.items() if key not in _TOOL_KEYS}
+    return {key: value for key, value in options.items()
+            if key not in _TOOL_KEYS and not key.startswith(_OWN_PREFIX)}

@@ -1,10 +1,12 @@
-"""Source figures: load ``data/*.yaml``, validate them, and hand out immutable records.
+"""Source figures: load ``data/``, validate it, and hand out immutable records.
 
 Every number the briefs show starts here. A figure carries its value, unit, exact
 meaning and the source it comes from (a seed file in ``shared/seeds/`` or a citation
 from ``shared/FACTS.md``); approximations, assumptions and unconfirmed figures say so.
-A broken file is refused with one line per problem naming the file, the figure and
-what is wrong, before any analysis runs.
+The figures are those of ``data/*.yaml`` and, one per municipality, the population table
+``data/folketal.csv`` (:mod:`ipsreport.sources.population`); the municipality table
+``data/kommuner.csv`` comes with them. A broken file is refused with one line per problem
+naming the file, the figure or line and what is wrong, before any analysis runs.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from ipsreport.digest import folder_digest
 from ipsreport.errors import DataError, shown
 from ipsreport.lineage import Figure, traced
 from ipsreport.paths import data_dir
+from ipsreport.sources import municipalities as municipality_table
 
 SOURCES_FILE = "sources.yaml"
 CLAIMS_FILE = "claims.yaml"
+# The provenance of data/folketal.csv (ipsreport.sources.population), not a figure list.
+POPULATION_SIDECAR = "folketal.yaml"
 
 _Model = TypeVar("_Model", bound=BaseModel)
 # The data files are tens of kilobytes; a much larger one is not a data file.
@@ -172,10 +177,10 @@ def _unit_problem(unit: Unit, value: float | tuple[str, ...] | dt.date | str) ->
         return None if ok else "a figure in unit 'names' must be a non-empty list of names"
     if isinstance(value, tuple):
         return f"a figure in unit '{unit}' must be a number, not a list"
-    return _number_problem(unit, value)
+    return number_problem(unit, value)
 
 
-def _number_problem(unit: Unit, value: float) -> str | None:
+def number_problem(unit: Unit, value: float) -> str | None:
     """Why the number ``value`` is out of range for ``unit``, or None if it is not."""
     if not math.isfinite(value):
         return f"value {value} is not a finite number"
@@ -212,12 +217,14 @@ class Claim(BaseModel):
 
 @dataclass(frozen=True)
 class SourceData:
-    """Every source, figure and claim in one ``data/`` folder, validated and read-only."""
+    """Every source, figure, claim and municipality in one ``data/`` folder, validated and
+    read-only."""
 
     directory: Path
     sources: Mapping[str, Source]
     figures: Mapping[str, SourceFigure]
     claims: tuple[Claim, ...]
+    municipalities: tuple[municipality_table.Municipality, ...]
     digest: str
 
     def __getitem__(self, figure_id: str) -> SourceFigure:
@@ -253,15 +260,44 @@ class SourceData:
         return (f for key, f in self.figures.items() if key.startswith(prefix + "."))
 
 
+# The folder loaded last, with its digest: a batch's warm kernel loads the same data for
+# every document, and reading it again gives the very same records (they are immutable).
+_last: tuple[Path, str, SourceData] | None = None
+
+
 def load(directory: Path | None = None) -> SourceData:
-    """Load and validate every data file; raise :class:`DataError` listing each problem."""
+    """Load and validate every data file; raise :class:`DataError` listing each problem.
+
+    The folder's digest is taken first: when it is the digest of the folder loaded last,
+    that load's records are returned, as they would be read again."""
+    global _last
     directory = (directory or data_dir()).resolve()
     if not directory.is_dir():
         raise DataError(f"data folder {directory} does not exist")
-    problems: list[str] = []
+    digest = folder_digest(directory)
+    if _last is not None and _last[:2] == (directory, digest):
+        return _last[2]
+    data = _load(directory, digest)
+    # Kept only if no file changed while it was read.
+    _last = (directory, digest, data) if folder_digest(directory) == digest else None
+    return data
 
+
+def _load(directory: Path, digest: str) -> SourceData:
+    # The population table's rows become figures; its module builds on this one's records.
+    from ipsreport.sources import population
+
+    problems: list[str] = []
     sources = _load_sources(directory, problems)
     figures = _load_figures(directory, sources, problems)
+    before = len(problems)
+    municipalities = municipality_table.read(directory, problems)
+    # A broken kommuner.csv is reported as it is: the population rows are then checked on
+    # their own, not against a table that lacks the rows it could not read.
+    table_read = len(problems) == before
+    for figure in population.read(directory, municipalities if table_read else None, sources,
+                                  problems):
+        figures[figure.id] = figure
     claims = _load_claims(directory, sources, figures, problems)
     if problems:
         raise DataError("\n".join(f"invalid data: {directory.name}/{p}" for p in problems))
@@ -270,7 +306,8 @@ def load(directory: Path | None = None) -> SourceData:
         sources=MappingProxyType(sources),
         figures=MappingProxyType(figures),
         claims=tuple(claims),
-        digest=folder_digest(directory),
+        municipalities=municipalities,
+        digest=digest,
     )
 
 
@@ -287,9 +324,10 @@ def _load_sources(directory: Path, problems: list[str]) -> dict[str, Source]:
 def _load_figures(
     directory: Path, sources: Mapping[str, Source], problems: list[str]
 ) -> dict[str, SourceFigure]:
-    """Every figure of every YAML file but the sources and the claims, in file order."""
+    """Every figure of every YAML file but the sources, the claims and the population
+    table's sidecar, in file order."""
     figures: dict[str, SourceFigure] = {}
-    reserved = {SOURCES_FILE, CLAIMS_FILE}
+    reserved = {SOURCES_FILE, CLAIMS_FILE, POPULATION_SIDECAR}
     for path in sorted(p for p in directory.glob("*.yaml") if p.name not in reserved):
         for index, raw in enumerate(_section(path, "figures", list, problems)):
             raw = _mapping(raw)

@@ -34,6 +34,12 @@ with nothing else running and then run once more, into a fresh folder, for its m
 for (a), one of its renders (each is the same work).
 
 Outputs go to a temporary folder that is removed afterwards (``--keep`` keeps it).
+
+``--against CHECKOUT`` measures what a change costs instead: (c) for this checkout and for
+another one (``git worktree add /tmp/before <commit>``), taking turns ``--repeat`` times,
+each with its own package, brief and data, and the ratio of their medians::
+
+    python benchmarks/batch.py --against /tmp/before --repeat 3
 """
 
 from __future__ import annotations
@@ -139,11 +145,14 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
-def timed(commands: list[list[str]], name: str) -> float:
-    """Wall-clock seconds to run ``commands`` one after another, nothing else running."""
+def timed(commands: list[list[str]], name: str, checkout: Path = ROOT) -> float:
+    """Wall-clock seconds to run ``commands`` one after another, nothing else running, in
+    ``checkout`` with its own package first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
     started = time.perf_counter()
     for command in commands:
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(command, cwd=checkout, capture_output=True, text=True,
+                                env=env)
         _check(name, command, result.returncode, result.stderr)
     return time.perf_counter() - started
 
@@ -275,6 +284,27 @@ def report(results: list[Measurement], jobs: int | None) -> dict[str, object]:
     return summary
 
 
+def against(other: Path, folder: Path, jobs: int | None, repeat: int) -> dict[str, object]:
+    """(c), all 98 municipalities in PDF and HTML, for ``other`` and for this checkout in
+    turns; each run into an empty folder."""
+    jobs_option = ["--jobs", str(jobs)] if jobs else []
+    seconds: dict[str, list[float]] = {"other": [], "this": []}
+    for run in range(repeat):
+        for name, checkout in (("other", other), ("this", ROOT)):
+            command = [*CLI, "batch", str(checkout / "reports" / "guide.qmd"), "--table",
+                       str(checkout / "data" / "kommuner.csv"), "--output-dir",
+                       str(folder / f"{name}-{run}"), *jobs_option]
+            print(f"(c) {name} ({checkout}), run {run + 1} of {repeat} ...", flush=True)
+            seconds[name].append(timed([command], f"c {name}", checkout))
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    ratio = medians["this"] / medians["other"]
+    print()
+    for name, values in seconds.items():
+        print(f"{name:6} median {medians[name]:.1f} s of {', '.join(f'{v:.1f}' for v in values)}")
+    print(f"this / other: {ratio:.3f} ({100 * (ratio - 1):+.1f} %)")
+    return {"seconds": seconds, "medians": medians, "ratio": ratio}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10, help="documents for (a) and (b)")
@@ -284,11 +314,17 @@ def main() -> None:
                         help="timed runs of (b) and (d); the median counts")
     parser.add_argument("--keep", action="store_true", help="keep the outputs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="time (c) for this checkout and CHECKOUT in turns, and compare")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ipsreport-benchmark-"))
     try:
-        results = run(args.count, args.jobs, folder, full=not args.no_full, repeat=args.repeat)
-        summary = report(results, args.jobs)
+        if args.against:
+            summary = against(args.against.resolve(), folder, args.jobs, args.repeat)
+        else:
+            results = run(args.count, args.jobs, folder, full=not args.no_full,
+                          repeat=args.repeat)
+            summary = report(results, args.jobs)
         if args.json:
             args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     finally:

@@ -17,6 +17,9 @@ from filelock import FileLock
 from ipsreport.paths import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
+# The tests render with the built-in renderer, also where a quarto is on PATH; those that
+# test Quarto (tests/test_quarto.py) ask for it.
+os.environ["IPSREPORT_ENGINE"] = "builtin"
 
 
 def set_figure(directory: Path, figure_id: str, value: object) -> None:

@@ -146,8 +146,8 @@ def document(monkeypatch: pytest.MonkeyPatch) -> sources.SourceData:
 def test_text_keeps_its_spaces_beside_a_linked_number(document: sources.SourceData) -> None:
     shown = danish.number(document.value("trial.ips.n"))
     text = origins.markdown(f"i alt {shown} deltagere.")
-    assert text.startswith("i alt [[243](#tal-1)")
-    assert text.endswith("{.tal-tal} deltagere\\.")
+    assert text.startswith("i alt `<span class=\"tal-tal\">`{=html}[243](#tal-1)")
+    assert text.endswith("`{=html} deltagere\\.")
 
 
 def test_a_models_results_share_one_entry_with_every_input(

@@ -61,7 +61,9 @@ def preflight(engine: str = "builtin") -> str:
     type=click.Choice(ENGINES),
     default="auto",
     show_default=True,
-    help="auto uses Quarto when it is on PATH, else the built-in renderer.",
+    envvar="IPSREPORT_ENGINE",
+    help="auto uses Quarto when it is on PATH, else the built-in renderer (also "
+         "IPSREPORT_ENGINE).",
 )
 @timeout_option(DEFAULT_TIMEOUT)
 @data_dir_option

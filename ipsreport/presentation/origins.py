@@ -167,16 +167,36 @@ def plain(value: object) -> str:
 
 def _link(number: Number) -> str:
     """The number as a link to its entry, and its account for the reader to see on hover or
-    focus: a span that the link names (``aria-describedby``; the project's filter
-    ``links.lua`` drops it outside HTML and keeps its identifier unique)."""
+    focus: a span that the link names (``aria-describedby``), around both a span that holds
+    them (the CSS shows the account on the holder's hover and focus).
+
+    The two spans are raw HTML (escaped: :func:`ipsreport.markup.html_text`), not Pandoc
+    spans: nested bracketed spans around a link made Pandoc's Markdown reader three times
+    slower on a brief full of numbers. Other formats drop raw HTML; the project's filter
+    ``links.lua`` drops them before any other filter reads them, and in HTML keeps each
+    account's identifier unique."""
     if _document is None:
         return markup.markdown_text(number)
     entry = _document.entry(number)
     tip = f"{entry.number}-{entry.occurrences}"
-    said = markup.markdown_text(short(entry.node, _document.data))
-    return (f"[[{markup.markdown_text(number)}](#{entry.number}){{.tal "
-            f'aria-describedby="{tip}"}}[{said}]{{#{tip} .tal-forklaring role="tooltip"}}]'
-            "{.tal-tal}")
+    said = markup.html_text(markup.one_line(short(entry.node, _document.data)))
+    return (_raw_html('<span class="tal-tal">')
+            + f"[{markup.markdown_text(number)}](#{entry.number}){{.tal "
+            f'aria-describedby="{tip}"}}'
+            + _raw_html(f'<span id="{tip}" class="{TOOLTIP_CLASS}" role="tooltip">{said}'
+                        "</span></span>"))
+
+
+TOOLTIP_CLASS = "tal-forklaring"
+
+
+def _raw_html(html: str) -> str:
+    """``html`` as a raw inline of Markdown: a code span longer than any run of backticks
+    in it, so that none can end it."""
+    longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if html.startswith("`") or html.endswith("`") else ""
+    return f"{fence}{pad}{html}{pad}{fence}{{=html}}"
 
 
 # -- the account of a number, in Danish --------------------------------------------------

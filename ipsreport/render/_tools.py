@@ -19,10 +19,11 @@ CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
 PROVENANCE_FILTER = Path(__file__).with_name("provenance.lua")
 LINKS_FILTER = Path(__file__).with_name("links.lua")
 DOCX_FILTER = Path(__file__).with_name("docx.lua")
-# The Lua filters every conversion runs, in order (Quarto runs the provenance, docx and links
+# The Lua filters every conversion runs, in order (Quarto runs the provenance, links and docx
 # filters as project filters, _quarto.yml, and has its own cross-references). The links
-# filter comes last: it drops a link whose target the finished document lacks.
-FILTERS = (PROVENANCE_FILTER, DOCX_FILTER, CROSSREF_FILTER, LINKS_FILTER)
+# filter comes before the docx filter, which reads raw HTML as HTML: outside HTML, the
+# numbers' accounts (raw HTML) are gone by then.
+FILTERS = (PROVENANCE_FILTER, LINKS_FILTER, DOCX_FILTER, CROSSREF_FILTER)
 # A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
 _DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")
 

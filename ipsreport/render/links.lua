@@ -5,16 +5,19 @@ ipsreport links: the document's internal links, made safe for every format.
   refuses to compile a link to a missing label, and a reader would follow such a link to
   nowhere in HTML; a brief whose numbers link to entries in an appendix it does not end
   with (see ipsreport/presentation/origins.py) then still renders.
-- A span of class "tal-forklaring" is a number's account that an HTML page shows on hover
-  and on keyboard focus, named by the link before it (aria-describedby). Outside HTML it
-  is dropped (the number links to its entry in the appendix instead); in HTML each gets an
-  identifier of its own, and its link follows, where the same Markdown came twice (two
-  identical inline expressions give the same text).
+- A number's account that an HTML page shows on hover and on keyboard focus is raw HTML, a
+  span of class "tal-forklaring" named by the link before it (aria-describedby), between
+  the raw HTML that opens and closes the span holding both (see
+  ipsreport/presentation/origins.py). Outside HTML they are dropped here, before another
+  filter could read them as HTML (the number links to its entry in the appendix instead);
+  in HTML each account gets an identifier of its own, and its link follows, where the same
+  Markdown came twice (two identical inline expressions give the same text).
 
 A project filter (_quarto.yml `filters:`) for Quarto; the built-in renderer runs it itself.
 ]]
 
-local TIP = "tal-forklaring"
+local TIP_ID = '^<span id="([^"]+)" class="tal%-forklaring"'
+local HOLDER = '<span class="tal-tal">'
 
 local function identifiers(doc)
   local found = {}
@@ -23,28 +26,15 @@ local function identifiers(doc)
       found[element.identifier] = (found[element.identifier] or 0) + 1
     end
   end
-  doc:walk({ Block = note, Inline = note })
+  -- The elements that carry an identifier, by type (a walk with a function for every
+  -- Block and Inline costs Pandoc a conversion of each).
+  doc:walk({ Div = note, Header = note, Figure = note, Table = note, CodeBlock = note,
+             Span = note, Link = note, Image = note, Code = note })
   return found
 end
 
--- In HTML: give every tooltip a unique identifier, and the link just before it the same.
-local function unique_tips(inlines, used)
-  for index, inline in ipairs(inlines) do
-    if inline.t == "Span" and inline.classes:includes(TIP) then
-      local base, id, n = inline.identifier, inline.identifier, 1
-      while used[id] do
-        n = n + 1
-        id = base .. "-" .. n
-      end
-      used[id] = true
-      inline.identifier = id
-      local before = inlines[index - 1]
-      if before ~= nil and before.t == "Link" then
-        before.attributes["aria-describedby"] = id
-      end
-    end
-  end
-  return inlines
+local function is_html(inline)
+  return inline.format == "html"
 end
 
 return {
@@ -52,22 +42,54 @@ return {
     Pandoc = function(doc)
       local found = identifiers(doc)
       local html = FORMAT:match("html") ~= nil
-      local used = {}
+      -- In HTML: every account an identifier of its own ("tal-3-1", then "tal-3-1-2"),
+      -- in document order; names[id] lists what each account that had ``id`` is now
+      -- called, for the links that name them, which come in the same order.
+      local used, names = {}, {}
+      doc = doc:walk({
+        RawInline = function(inline)
+          if not is_html(inline) then
+            return nil
+          end
+          local id = inline.text:match(TIP_ID)
+          if id == nil then
+            if not html and inline.text == HOLDER then
+              return {}
+            end
+            return nil
+          end
+          if not html then
+            return {}
+          end
+          local unique, n = id, 1
+          while used[unique] do
+            n = n + 1
+            unique = id .. "-" .. n
+          end
+          used[unique] = true
+          names[id] = names[id] or {}
+          table.insert(names[id], unique)
+          if unique ~= id then
+            inline.text = inline.text:gsub('^<span id="[^"]+"', '<span id="' .. unique .. '"', 1)
+            return inline
+          end
+        end,
+      })
+      local seen = {}
       return doc:walk({
         Link = function(link)
+          local tip, name = link.attributes["aria-describedby"], nil
+          if html and tip ~= nil and names[tip] ~= nil then
+            seen[tip] = (seen[tip] or 0) + 1  -- counted first: a dropped link keeps order
+            name = names[tip][seen[tip]]
+          end
           local target = link.target:match("^#(.+)$")
           if target ~= nil and not found[target] then
             return link.content
           end
-        end,
-        Span = function(span)
-          if not html and span.classes:includes(TIP) then
-            return {}
-          end
-        end,
-        Inlines = function(inlines)
-          if html then
-            return unique_tips(inlines, used)
+          if name ~= nil and name ~= tip then
+            link.attributes["aria-describedby"] = name
+            return link
           end
         end,
       })

@@ -71,3 +71,16 @@ def typst_string(text: str) -> str:
 def html_text(value: object) -> str:
     """Text for an HTML element or a quoted attribute value."""
     return html.escape(str(value), quote=True)
+
+
+def raw_blocks(typst: str, html_text: str) -> str:
+    """The same block for each format, as Markdown: raw Typst for the PDF, raw HTML for the
+    web page (each writer keeps its own and drops the other). Each fence is longer than any
+    run of backticks inside, so that no line of the content can end it."""
+    return f"{_raw_block('typst', typst)}\n\n{_raw_block('html', html_text)}"
+
+
+def _raw_block(format_name: str, content: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{{={format_name}}}\n{content}\n{fence}"

@@ -109,8 +109,11 @@ def sources_cited(data: sources.SourceData) -> Markdown:
     appendix "Tal og kilder": every number the brief showed, with its account."""
     read = data.read if isinstance(data, BriefData) else set(data.sources)
     cited = citations.ordered(data.sources[key] for key in sorted(read))
-    lines = [f"- {anchored(citations.full(source), _source_anchor(source.id))}"
-             for source in cited]
+    # Each citation a div that the short citations link to, not a list item holding a
+    # bracketed span: Pandoc's Markdown reader takes two milliseconds for each such span of a
+    # citation's length, and Typst cannot link to a label at the start of a list item.
+    lines = [f"::: {{#{_source_anchor(source.id)} .{SOURCE_CLASS}}}\n"
+             f"{escape(citations.full(source))}\n:::\n" for source in cited]
     if any(data.sources[key].kind == "assumption" for key in read):
         lines.append("")
         lines.append(escape("Tal mærket «antagelse» er ipsreports egne antagelser og har "
@@ -154,6 +157,7 @@ def parameters(model: type[_Model], namespace: Mapping[str, Any]) -> _Model:
 
 REFERENCE_CLASS = "henvisning"
 DEFINITION_CLASS = "definition"
+SOURCE_CLASS = "kilde"  # a citation in "Kilder"
 
 
 def escape(value: object) -> str:
@@ -211,7 +215,7 @@ def html_escape(value: object) -> str:
 def raw(typst: str, html_text: str) -> Markdown:
     """The same block for each format: raw Typst for the PDF, raw HTML for the web page.
     Callers build ``typst`` from :func:`typst_string` and ``html_text`` from :func:`html_escape`."""
-    return Markdown(f"```{{=typst}}\n{typst}\n```\n\n```{{=html}}\n{html_text}\n```")
+    return Markdown(markup.raw_blocks(typst, html_text))
 
 
 def subsection(title: object, *paragraphs: object) -> Markdown:

@@ -35,6 +35,7 @@ from ipsreport.lineage import Figure, Literal, Node, Operation, Parameter, Setti
 from ipsreport.sources import SourceData, Status
 
 APPENDIX_TITLE = "Tal og kilder"
+ENTRY_CLASS = "tal-kilde"  # an entry of the appendix
 JSON_ID = "ipsreport-tal"  # the HTML script element's id, and the PDF attachment's stem
 JSON_VERSION = 1
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -524,26 +525,29 @@ def _shared_words(items: Sequence[Mapping[str, Any]]) -> str:
 
 def appendix() -> str:
     """The brief's "Tal og kilder": each number shown, once, with its account; and the same
-    as JSON for ``ipsreport trace``. Empty when the brief showed no traced number."""
+    as JSON for ``ipsreport trace``. Empty when the brief showed no traced number.
+
+    The entries are one raw block for each format (HTML and Typst, each text escaped by
+    :mod:`ipsreport.markup`), not Markdown: parsed and walked by Pandoc and every filter,
+    a guide's fifty entries cost more than the rest of the document. The links filter knows
+    the entries' identifiers from the HTML block; the docx filter reads it as HTML."""
     document = _document
     if document is None or not document.entries:
         return ""
-    blocks = [
-        f"## {APPENDIX_TITLE} {{#tal-og-kilder}}",
-        "Hvert tal i teksten er beregnet af ipsreport ud fra kildernes tal. Her står for "
-        "hvert tal, hvad det er beregnet af, og hvordan.",
-    ]
     record: list[dict[str, Any]] = []
+    html_entries: list[str] = []
+    typst_entries: list[str] = []
     for entry in document.entries.values():
         told = account(entry.text, entry.node, document.data)
         record.append({"id": entry.number, **told})
         inputs = _listed(told["inputs"])
-        blocks.append(
-            f"::: {{#{entry.number} .tal-kilde}}\n"
-            f"**{markup.markdown_text(entry.text)}**: {markup.markdown_text(sentence(told['how']))}"
-            + (f" Indgår: {markup.markdown_text(inputs)}." if inputs else "")
-            + "\n:::"
-        )
+        said = f": {sentence(told['how'])}" + (f" Indgår: {inputs}." if inputs else "")
+        html_entries.append(
+            f'<div id="{entry.number}" class="{ENTRY_CLASS}"><p><strong>'
+            f"{markup.html_text(entry.text)}</strong>{markup.html_text(said)}</p></div>")
+        # As Pandoc writes a div: its paragraph in a block that carries the label.
+        typst_entries.append(f"#block[\n#strong({markup.typst_string(entry.text)})"
+                             f"#{markup.typst_string(said)}\n\n] <{entry.number}>")
     # Each source's citation once, for the figures that name it by its id.
     cited = sorted({item["source"] for number in record for item in number["inputs"]
                     if item["kind"] == "figure"})
@@ -552,13 +556,15 @@ def appendix() -> str:
                       ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # In the script element, no "<" at all: JSON's own escape for it, as Django's
     # json_script does, so no text in an account can end the element or open another.
-    script = text.translate(_SCRIPT_SAFE)
-    blocks.append(f'```{{=html}}\n<script type="application/json" id="{JSON_ID}">{script}'
-                  "</script>\n```")
-    blocks.append(
-        "```{=typst}\n"
+    html_entries.append(f'<script type="application/json" id="{JSON_ID}">'
+                        f"{text.translate(_SCRIPT_SAFE)}</script>")
+    typst_entries.append(
         f'#pdf.attach("{JSON_ID}.json", bytes({markup.typst_string(text)}), '
         'relationship: "supplement", mime-type: "application/json", '
-        f"description: {markup.typst_string(APPENDIX_TITLE)})\n```"
-    )
-    return "\n\n".join(blocks)
+        f"description: {markup.typst_string(APPENDIX_TITLE)})")
+    return "\n\n".join([
+        f"## {APPENDIX_TITLE} {{#tal-og-kilder}}",
+        "Hvert tal i teksten er beregnet af ipsreport ud fra kildernes tal. Her står for "
+        "hvert tal, hvad det er beregnet af, og hvordan.",
+        markup.raw_blocks("\n".join(typst_entries), "\n".join(html_entries)),
+    ])

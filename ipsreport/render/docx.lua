@@ -34,7 +34,7 @@ local function is_docx()
 end
 
 local function Meta(meta)
-  if not is_docx() or meta.lang == nil then
+  if meta.lang == nil then
     return nil
   end
   local lang = pandoc.utils.stringify(meta.lang)
@@ -46,18 +46,12 @@ local function Meta(meta)
 end
 
 local function RawBlock(block)
-  if not is_docx() then
-    return nil
-  end
   if block.format == "html" then
     return pandoc.read(block.text, "html").blocks
   end
 end
 
 local function RawInline(inline)
-  if not is_docx() then
-    return nil
-  end
   if inline.format == "html" then
     return pandoc.utils.blocks_to_inlines(pandoc.read(inline.text, "html").blocks)
   end
@@ -77,7 +71,7 @@ local function sender_first(div)
 end
 
 local function Div(div)
-  if not is_docx() or div.attributes["custom-style"] ~= nil then
+  if div.attributes["custom-style"] ~= nil then
     return nil
   end
   if div.classes:includes("letterhead") then
@@ -89,6 +83,10 @@ local function Div(div)
       return div
     end
   end
+end
+
+if not is_docx() then
+  return {}  -- no walk at all: each would cost Pandoc a conversion of the whole document
 end
 
 return {

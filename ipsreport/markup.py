@@ -15,6 +15,8 @@ import re
 # one rule that cannot miss a construct (emphasis, links, raw HTML, math, shortcodes).
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _TYPST_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
+# What a Typst string cannot hold as it is: the quote, the backslash, control characters.
+_TYPST_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f-\x9f]')
 
 
 class Made(str):
@@ -52,15 +54,12 @@ def markdown_punctuation(text: str) -> str:
 def typst_string_body(text: str) -> str:
     """``text`` escaped for the inside of a Typst string literal ``"…"``: exactly these
     characters, control characters included."""
-    out: list[str] = []
-    for char in text:
-        if char in _TYPST_ESCAPES:
-            out.append(_TYPST_ESCAPES[char])
-        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    return "".join(out)
+    return _TYPST_ESCAPED.sub(_typst_escape, text)
+
+
+def _typst_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _TYPST_ESCAPES.get(char) or f"\\u{{{ord(char):x}}}"
 
 
 def typst_string(text: str) -> str:

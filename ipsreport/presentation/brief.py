@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from IPython.display import Markdown, display
 from pydantic import BaseModel
-from tabulate import tabulate
 
 from ipsreport import keyfigures, markup, provenance, sources
 from ipsreport.lineage import Parameter, traced
@@ -252,11 +251,17 @@ def table(
     body = [[escape(cell) for cell in cells] for cells in shown]
     headers = [escape(header) for header in columns.values()]
     colalign = align or ["left"] + ["right"] * (len(columns) - 1)
-    lines = tabulate(body, headers, tablefmt="pipe", colalign=colalign,
-                     disable_numparse=True).splitlines()
     visible = [[origins.plain(cell) for cell in cells] for cells in shown]
-    lines[1] = _separator(headers, visible, colalign)
+    # The cells unpadded: the separator line alone sets the columns' widths, and a cell
+    # with its number's account is long (padding every cell of its column to it would cost
+    # Pandoc the spaces and the kernel their widths).
+    lines = [_row(headers), _separator(headers, visible, colalign), *map(_row, body)]
     return Markdown("\n".join(lines))
+
+
+def _row(cells: Sequence[str]) -> str:
+    """A pipe table's line (its cells escaped: a "|" in one is ``\\|``)."""
+    return "| " + " | ".join(cells) + " |"
 
 
 def _as_text(value: Any) -> str:

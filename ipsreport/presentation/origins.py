@@ -24,6 +24,7 @@ document at a time: the kernel runs one brief at a time, and ``start`` begins th
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -73,6 +74,14 @@ class _Entry:
     text: str
     node: Node
     occurrences: int = 0
+    # What the reader sees on hover, and the node it was made for (a model's shared entry
+    # gets a new node when another of its results adds inputs).
+    said: tuple[Node, str] | None = None
+
+    def account_on_hover(self, data: SourceData) -> str:
+        if self.said is None or self.said[0] is not self.node:
+            self.said = (self.node, short(self.node, data))
+        return self.said[1]
 
 
 @dataclass
@@ -180,7 +189,7 @@ def _link(number: Number) -> str:
         return markup.markdown_text(number)
     entry = _document.entry(number)
     tip = f"{entry.number}-{entry.occurrences}"
-    said = markup.html_text(markup.one_line(short(entry.node, _document.data)))
+    said = markup.html_text(markup.one_line(entry.account_on_hover(_document.data)))
     return (_raw_html('<span class="tal-tal">')
             + f"[{markup.markdown_text(number)}](#{entry.number}){{.tal "
             f'aria-describedby="{tip}"}}'
@@ -209,12 +218,16 @@ _UNITS = {"pct": "pct.", "pp": "procentpoint", "dkk": "kr.", "dkk_thousand": "(1
           "months": "måneder", "weeks": "uger", "eur": "euro"}
 
 
+# An account names the same figures again and again (a municipality's population in most
+# of a guide's): each value is formatted once (Babel's formatting is not cheap).
+@functools.lru_cache(maxsize=4096)
 def _quantity(value: float, unit: str) -> str:
     from ipsreport.presentation import danish
 
     return str(danish.quantity(value, unit, _decimals(value)))
 
 
+@functools.lru_cache(maxsize=4096)
 def _plain_number(value: float) -> str:
     from ipsreport.presentation import danish
 

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +27,7 @@ from pypdf import PdfReader
 
 from ipsreport.batch._index import index_html
 from ipsreport.batch._table import Row, read_table
-from ipsreport.cli import main
+from ipsreport.cli import main, trace
 from ipsreport.paths import DATA_DIR_ENV, PROJECT_ROOT
 from tests.conftest import normalise
 from tests.test_lineage import untraced
@@ -485,12 +486,11 @@ def test_the_pooled_share_names_both_arms_their_n_and_the_paper(rendered: Path) 
     assert f'id="{tip.group(2)}"' in page and f'id="{tip.group(1)}"' in page
 
 
-def _json(page: str) -> dict[str, object]:
-    found = re.search(r'<script type="application/json" id="ipsreport-tal">(.*?)</script>',
-                      page, flags=re.S)
-    assert found is not None
-    data: dict[str, object] = json.loads(found.group(1))
-    return data
+def _json(page: str) -> dict[str, Any]:
+    """The page's accounts as ``ipsreport trace`` reads them (each figure written out)."""
+    record = trace.numbers_of(page.encode("utf-8"))
+    assert record is not None
+    return record
 
 
 @pytest.mark.render

@@ -36,6 +36,7 @@ import pytest
 
 from ipsreport import lineage, sources
 from ipsreport.analyses import som, trial
+from ipsreport.cli import trace
 from ipsreport.presentation import danish, origins
 
 MONTHS = ("januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|"
@@ -159,8 +160,8 @@ def test_a_models_results_share_one_entry_with_every_input(
     origins.markdown(f"{danish.mio_kr(result.net_present_value)} og "
                      f"{danish.thousands(result.by_year['cost'].iloc[0] / 1000)} og "
                      f"{danish.mio_kr(rows[0].low_npv)}")
-    record = json.loads(re.search(r'id="ipsreport-tal">(.*?)</script>', origins.appendix(),
-                                  flags=re.S).group(1))  # type: ignore[union-attr]
+    record = trace.numbers_of(origins.appendix().encode())
+    assert record is not None
     [entry] = record["numbers"]
     assert entry["text"] == "Tal fra ipsreports illustration efter SØM's metode"
     names = {item.get("id") or item.get("name") for item in entry["inputs"]}
@@ -186,9 +187,15 @@ def test_many_figures_from_one_source_read_as_one_line_and_the_json_lists_each(
     origins.markdown(f"{danish.number(lineage.total(populations))}")
     text = origins.appendix()
     said = "beregnet: summen af 7 tal. Indgår: 7 tal: Folketal den 1. januar 2025"
-    assert said in text.replace("\\", "")  # the appendix's Markdown, unescaped
-    record = json.loads(re.search(r'id="ipsreport-tal">(.*?)</script>', text,
-                                  flags=re.S).group(1))  # type: ignore[union-attr]
+    assert said in text
+    record = trace.numbers_of(text.encode())
+    assert record is not None
     [entry] = record["numbers"]
     assert [item["id"] for item in entry["inputs"]] == [f"population.{c}" for c in codes]
+    assert [item["value"] for item in entry["inputs"]] == [float(p) for p in populations]
     assert {item["source"] for item in entry["inputs"]} <= set(record["sources"])
+    # The file carries each figure once, and the sum names them by id.
+    carried = json.loads(re.search(r'id="ipsreport-tal">(.*?)</script>', text,
+                                   flags=re.S).group(1))  # type: ignore[union-attr]
+    assert sorted(carried["figures"]) == sorted(f"population.{c}" for c in codes)
+    assert carried["numbers"][0]["inputs"][0] == {"kind": "figure", "id": f"population.{codes[0]}"}

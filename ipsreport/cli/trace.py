@@ -15,6 +15,7 @@ import click
 
 from ipsreport.errors import IpsreportError, shown
 from ipsreport.presentation.origins import JSON_ID as JSON_NAME
+from ipsreport.presentation.origins import expanded
 
 NOT_TRACED = 3
 _SCRIPT = re.compile(
@@ -36,7 +37,12 @@ def numbers_of(content: bytes) -> dict[str, Any] | None:
         record = json.loads(raw)
     except ValueError:
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("numbers"), list) else None
+    if not isinstance(record, dict) or not isinstance(record.get("numbers"), list):
+        return None
+    try:
+        return expanded(record)
+    except (TypeError, KeyError, AttributeError):  # a record of another shape
+        return None
 
 
 def _attachment(content: bytes) -> bytes | None:

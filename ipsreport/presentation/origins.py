@@ -38,7 +38,7 @@ from ipsreport.sources import SourceData, Status
 APPENDIX_TITLE = "Tal og kilder"
 ENTRY_CLASS = "tal-kilde"  # an entry of the appendix
 JSON_ID = "ipsreport-tal"  # the HTML script element's id, and the PDF attachment's stem
-JSON_VERSION = 1
+JSON_VERSION = 2  # 2: each figure once, in "figures"
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _MARK_OPEN, _MARK_TEXT, _MARK_CLOSE = "\ue000", "\ue001", "\ue002"
 _MARK = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_TEXT}([^{_MARK_CLOSE}]*){_MARK_CLOSE}")
@@ -536,6 +536,39 @@ def _shared_words(items: Sequence[Mapping[str, Any]]) -> str:
     return " ".join(shared).rstrip(":,(")
 
 
+def _compact(numbers: list[dict[str, Any]], data: SourceData) -> dict[str, Any]:
+    """The record a file carries: each source figure once ("figures", by id) and each
+    source's citation once ("sources", by id); a number's inputs name its figures by id. A
+    national total of 98 populations is then 98 ids, not 98 copies of the figures."""
+    figures: dict[str, dict[str, Any]] = {}
+    compact = []
+    for number in numbers:
+        inputs = []
+        for item in number["inputs"]:
+            if item["kind"] == "figure":
+                told = {k: v for k, v in item.items() if k not in ("kind", "id")}
+                if figures.setdefault(item["id"], told) == told:  # else it stays in full
+                    item = {"kind": "figure", "id": item["id"]}
+            inputs.append(item)
+        compact.append({**number, "inputs": inputs})
+    cited = sorted({item["source"] for number in numbers for item in number["inputs"]
+                    if item["kind"] == "figure"})
+    return {"version": JSON_VERSION, "numbers": compact, "figures": figures,
+            "sources": {key: _citation(key, data) for key in cited}}
+
+
+def expanded(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as a file carries it, with each number's figures written out in full (what
+    ``ipsreport trace --json`` prints): the inverse of the compact form."""
+    figures = record.get("figures") or {}
+    numbers = [{**number, "inputs": [{**figures.get(item.get("id"), {}), **item}
+                                     if item.get("kind") == "figure" else item
+                                     for item in number["inputs"]]}
+               for number in record["numbers"]]
+    return {"version": record.get("version"), "numbers": numbers,
+            "sources": record.get("sources") or {}}
+
+
 def appendix() -> str:
     """The brief's "Tal og kilder": each number shown, once, with its account; and the same
     as JSON for ``ipsreport trace``. Empty when the brief showed no traced number.
@@ -561,12 +594,8 @@ def appendix() -> str:
         # As Pandoc writes a div: its paragraph in a block that carries the label.
         typst_entries.append(f"#block[\n#strong({markup.typst_string(entry.text)})"
                              f"#{markup.typst_string(said)}\n\n] <{entry.number}>")
-    # Each source's citation once, for the figures that name it by its id.
-    cited = sorted({item["source"] for number in record for item in number["inputs"]
-                    if item["kind"] == "figure"})
-    sources = {key: _citation(key, document.data) for key in cited}
-    text = json.dumps({"version": JSON_VERSION, "numbers": record, "sources": sources},
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(_compact(record, document.data), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
     # In the script element, no "<" at all: JSON's own escape for it, as Django's
     # json_script does, so no text in an account can end the element or open another.
     html_entries.append(f'<script type="application/json" id="{JSON_ID}">'

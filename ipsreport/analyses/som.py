@@ -174,29 +174,37 @@ class SomResult:
 
 def run(scenario: Scenario) -> SomResult:
     """Run the model year by year; pure, no I/O."""
-    years = range(1, scenario.last_year + 1)
-    durations = scenario.intervention_years
+    # The arithmetic on plain numbers: every result is traced to all the inputs below, so
+    # tracing each step of the year-by-year sums would only cost time.
+    last_year, intake_years = plain(scenario.last_year), plain(scenario.intake_years)
+    durations = [plain(duration) for duration in scenario.intervention_years]
+    horizon_years = plain(scenario.horizon_years)
+    effect_years = plain(scenario.effect_duration_years)
+    participants = plain(scenario.participants_per_year)
+    net_cost = plain(scenario.net_cost_per_participant)
+    effect_pp = plain(scenario.effect_pp)
+    years = range(1, last_year + 1)
     weight = 1 / len(durations)
     cost = dict.fromkeys(years, 0.0)
     extra = dict.fromkeys(years, 0.0)  # extra citizens in work or education, per year
-    for start in range(1, scenario.intake_years + 1):
+    for start in range(1, intake_years + 1):
         for duration in durations:
-            people = scenario.participants_per_year * weight
+            people = participants * weight
             finish = start + duration - 1
             for year in range(start, finish + 1):
-                cost[year] += people * scenario.net_cost_per_participant / duration
-            horizon_end = finish + scenario.horizon_years - 1
+                cost[year] += people * net_cost / duration
+            horizon_end = finish + horizon_years - 1
             first = finish + (scenario.effect_start == "year_after_finish")
-            effect_end = min(first + scenario.effect_duration_years - 1, horizon_end)
+            effect_end = min(first + effect_years - 1, horizon_end)
             for year in range(first, effect_end + 1):
-                extra[year] += people * scenario.effect_pp / 100
+                extra[year] += people * effect_pp / 100
 
     rows = [
         {
             "year": year,
             "sector": sector,
-            "cost": plain(cost[year]) if sector == scenario.cost_sector else 0.0,
-            "consequences": plain(extra[year] * getattr(scenario.prices, sector)),
+            "cost": cost[year] if sector == scenario.cost_sector else 0.0,
+            "consequences": extra[year] * plain(getattr(scenario.prices, sector)),
         }
         for year in years
         for sector in SECTORS
@@ -229,7 +237,7 @@ def run(scenario: Scenario) -> SomResult:
         net_present_value=result(by_year["present_value"].sum()),
         payback_year=(derived(int(paid_back["year"].iloc[0]), "som", inputs)
                       if len(paid_back) else None),
-        extra_person_years=result(plain(sum(extra.values()))),
+        extra_person_years=result(sum(extra.values())),
         total_cost=result(plain(by_year["cost"].sum())),
         total_consequences=result(plain(by_year["consequences"].sum())),
     )

@@ -236,16 +236,18 @@ def run(count: int, jobs: int | None, folder: Path, full: bool, repeat: int
                                batch_command(folder / "some-memory", *only)))
 
     if full:
-        print("(c) batch, all 98 municipalities, PDF and HTML ...", flush=True)
+        print("(c) batch, all 98 municipalities and the overview, PDF and HTML ...", flush=True)
         full_run = batch_command(folder / "all", *jobs_option)
         results.append(measured([[full_run]], "c all 98", 98,
                                 batch_command(folder / "all-memory", *jobs_option)))
         print(f"(d) batch again, nothing changed, {repeat} times ...", flush=True)
         results.append(measured([[full_run]] * repeat, "d nothing changed", 98, full_run))
-        pdfs = len(list((folder / "all").glob("*.pdf")))
-        htmls = len(list((folder / "all").glob("*.html"))) - 1  # index.html
+        # The municipalities' guides ("101-koebenhavn.pdf"); the brief's companion, the
+        # national overview, and the index page come besides.
+        pdfs = len(list((folder / "all").glob("[0-9]*.pdf")))
+        htmls = len(list((folder / "all").glob("[0-9]*.html")))
         if (pdfs, htmls) != (98, 98):
-            sys.exit(f"(c) wrote {pdfs} PDFs and {htmls} HTML files, not 98 of each")
+            sys.exit(f"(c) wrote {pdfs} guides in PDF and {htmls} in HTML, not 98 of each")
     return results
 
 

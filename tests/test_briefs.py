@@ -48,16 +48,10 @@ def pdf_text(path: Path) -> str:
     return normalise(" ".join(page.extract_text() for page in PdfReader(path).pages))
 
 
-def without_accounts(page: str) -> str:
-    """An HTML page without its numbers' accounts (the tooltip spans)."""
-    return re.sub(r'<span\s+id="[^"]*"\s+class="tal-forklaring"[^>]*>.*?</span>', "", page,
-                  flags=re.S)
-
-
 def html_text(path: Path) -> str:
-    """The page's text as a reader reads it: without the numbers' accounts, which show only
-    on hover or focus."""
-    body = without_accounts(path.read_text(encoding="utf-8"))
+    """The page's text as a reader reads it (the numbers' accounts are links' titles, shown
+    only on hover or focus)."""
+    body = path.read_text(encoding="utf-8")
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     # An inline element joins its text to what is beside it ("5 pct.-niveau"); any other
     # tag separates.
@@ -479,11 +473,13 @@ def test_the_pooled_share_names_both_arms_their_n_and_the_paper(rendered: Path) 
     sources = record["sources"]
     assert isinstance(sources, dict)
     assert all("JAMA Psychiatry" in sources[item["source"]] for item in figures.values())
-    # and on the page: the number's account on hover, its entry in the appendix
-    tip = re.search(r'href="#(tal-\d+)" class="tal"\s+aria-describedby="([^"]+)">59,5\s+pct\.',
-                    page)
+    # and on the page: the number's account on hover (its link's title), its entry in the
+    # appendix
+    tip = re.search(r'href="#(tal-\d+)"\s+title="([^"]+)">59,5\s+pct\.', page)
     assert tip is not None
-    assert f'id="{tip.group(2)}"' in page and f'id="{tip.group(1)}"' in page
+    said = html.unescape(tip.group(2))
+    assert "(59,9 × 243 + 59,1 × 238) / (243 + 238)" in said and "Christensen" in said
+    assert f'id="{tip.group(1)}"' in page
 
 
 def _json(page: str) -> dict[str, Any]:

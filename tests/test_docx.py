@@ -36,7 +36,6 @@ from ipsreport.render import Document, Kernel, normalise_formats, read_brief, re
 from ipsreport.render._docx import CORE_PART
 from ipsreport.render._manifest import Manifest
 from ipsreport.render._verify import read_record
-from tests.test_briefs import without_accounts
 
 pytestmark = pytest.mark.render  # end to end: real kernels, Pandoc, Typst
 
@@ -96,7 +95,7 @@ class _Tables(html.parser.HTMLParser):
 
 def _html_tables(path: Path) -> list[list[list[str]]]:
     parser = _Tables()
-    parser.feed(without_accounts(path.read_text(encoding="utf-8")))  # as Word shows them
+    parser.feed(path.read_text(encoding="utf-8"))
     return parser.tables
 
 

@@ -130,6 +130,9 @@ def test_hostile_meaning_of_a_figure_reads_literally_in_its_account(
     raw = (output / "findings.html").read_text(encoding="utf-8")
     assert "<script>alert" not in raw and "<b>fed</b>" not in raw
     assert " ".join(meaning.split()) in normalise(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+    # the hover: the account in the number's link title, the meaning in it literally
+    titles = [" ".join(html.unescape(t).split()) for t in re.findall(r'\stitle="([^"]*)"', raw)]
+    assert any(f"243 personer: {' '.join(meaning.split())}" in t for t in titles)
     assert "".join(meaning.split()) in "".join(pdf_text(output / "findings.pdf").split())
     for name in ("findings.html", "findings.pdf"):
         traced = CliRunner().invoke(main, ["trace", str(output / name), "--json"])

@@ -57,8 +57,10 @@ EXEMPT = re.compile(
     r"|\b\d{1,2}\.\d{2}\b"  # a budget account (bevilling 35.10): no Danish number
 )
 DIGITS = re.compile(r"\d[\d.,]*")
-# A number (and its account), the letterhead, a cross-reference, a figure's definition.
-EXEMPT_CLASSES = {"tal", "tal-forklaring", "letterhead", "henvisning", "definition"}
+# The letterhead, a cross-reference, a figure's definition; and a traced number (a link to
+# its entry in "Tal og kilder" whose title is its account), which the scan marks so.
+TRACED = "traced number"
+EXEMPT_CLASSES = {TRACED, "letterhead", "henvisning", "definition"}
 
 
 class _Untraced(html.parser.HTMLParser):
@@ -74,7 +76,10 @@ class _Untraced(html.parser.HTMLParser):
         if tag in ("meta", "br", "img", "link", "hr", "input", "col"):
             return
         values = dict(attrs)
-        self.stack.append((tag, set((values.get("class") or "").split()), values.get("id")))
+        classes = set((values.get("class") or "").split())
+        if tag == "a" and (values.get("href") or "").startswith("#tal-") and values.get("title"):
+            classes.add(TRACED)
+        self.stack.append((tag, classes, values.get("id")))
         if values.get("id") in ("kilder", "tal-og-kilder"):
             self.done = True
 
@@ -129,10 +134,11 @@ def test_a_parameter_shows_as_a_parameter() -> None:
 
 
 def test_the_scan_finds_a_number_without_lineage() -> None:
-    page = ('<html><head><title>2</title></head><body><p>Tabel 1 viser <span class="tal-tal">'
-            '<a class="tal" href="#tal-1">59,5 pct.</a></span> og 46,5 pct. «13 pct.» '
-            '20. december 2018 IPS-25.</p></body></html>')
-    assert [found.split()[0] for found in untraced(page)] == ["og"]
+    page = ('<html><head><title>2</title></head><body><p>Tabel 1 viser '
+            '<a href="#tal-1" title="Beregnet: 59,9 og 59,1">59,5 pct.</a> og 46,5 pct. '
+            '«13 pct.» 20. december 2018 IPS-25 og <a href="#tal-2">7</a>.</p></body></html>')
+    # a link to an entry without its account is no traced number
+    assert [found.split()[0] for found in untraced(page)] == ["og", "7"]
 
 
 @pytest.fixture
@@ -147,8 +153,8 @@ def document(monkeypatch: pytest.MonkeyPatch) -> sources.SourceData:
 def test_text_keeps_its_spaces_beside_a_linked_number(document: sources.SourceData) -> None:
     shown = danish.number(document.value("trial.ips.n"))
     text = origins.markdown(f"i alt {shown} deltagere.")
-    assert text.startswith("i alt `<span class=\"tal-tal\">`{=html}[243](#tal-1)")
-    assert text.endswith("`{=html} deltagere\\.")
+    assert text.startswith('i alt [243](#tal-1 "')
+    assert text.endswith('") deltagere\\.')
 
 
 def test_a_models_results_share_one_entry_with_every_input(

@@ -5,8 +5,8 @@ The Danish formatting (:mod:`ipsreport.presentation.danish`) turns a traced numb
 that keeps the number's lineage. When a brief shows one (an inline expression, a table
 cell, a sentence built by :func:`ipsreport.presentation.brief.text`), it becomes a link to
 its entry in the appendix "Tal og kilder" at the end of the brief, and, in HTML, carries a
-short account of its origin that shows on hover and on keyboard focus (a ``role=tooltip``
-element the link names with ``aria-describedby``; plain CSS, no script). The appendix lists
+short account of its origin that shows on hover and on keyboard focus (the link's title;
+plain HTML and CSS, no script). The appendix lists
 each number once: what it is computed from (each source figure with its meaning and the
 citation of its source, each parameter), and how. The same account is embedded in each
 output as JSON (a ``<script type="application/json">`` in HTML, a file attached to the PDF)
@@ -73,7 +73,6 @@ class _Entry:
     number: str  # "tal-3"
     text: str
     node: Node
-    occurrences: int = 0
     # What the reader sees on hover, and the node it was made for (a model's shared entry
     # gets a new node when another of its results adds inputs).
     said: tuple[Node, str] | None = None
@@ -106,7 +105,6 @@ class _Document:
         if found is None:
             found = _Entry(f"tal-{len(self.entries) + 1}", str(number), number.node)
             self.entries[key] = found
-        found.occurrences += 1
         return found
 
     def _shared(self, node: Operation) -> _Entry:
@@ -122,7 +120,6 @@ class _Document:
         elif isinstance(found.node, Operation) and node.args != found.node.args:
             inputs = tuple(dict.fromkeys((*found.node.args, *node.args)))
             found.node = Operation("method", inputs, node.method)
-        found.occurrences += 1
         return found
 
 
@@ -176,37 +173,19 @@ def plain(value: object) -> str:
 
 
 def _link(number: Number) -> str:
-    """The number as a link to its entry, and its account for the reader to see on hover or
-    focus: a span that the link names (``aria-describedby``), around both a span that holds
-    them (the CSS shows the account on the holder's hover and focus).
+    """The number as a link to its entry, whose title is its account: the browser shows it
+    on hover, the style sheet on keyboard focus, and a screen reader reads it as the link's
+    description; plain HTML, no script.
 
-    The two spans are raw HTML (escaped: :func:`ipsreport.markup.html_text`), not Pandoc
-    spans: nested bracketed spans around a link made Pandoc's Markdown reader three times
-    slower on a brief full of numbers. Other formats drop raw HTML; the project's filter
-    ``links.lua`` drops them before any other filter reads them, and in HTML keeps each
-    account's identifier unique."""
+    A link title is the cheapest form Pandoc's Markdown reader knows for it: an account as
+    raw HTML beside the link took it three times as long (0.25 ms a number), and nested
+    bracketed spans ten times. The title's punctuation is escaped, as all Markdown text is;
+    Typst and Word keep the link and drop the title (the PDF's number links to its entry)."""
     if _document is None:
         return markup.markdown_text(number)
     entry = _document.entry(number)
-    tip = f"{entry.number}-{entry.occurrences}"
-    said = markup.html_text(markup.one_line(entry.account_on_hover(_document.data)))
-    return (_raw_html('<span class="tal-tal">')
-            + f"[{markup.markdown_text(number)}](#{entry.number}){{.tal "
-            f'aria-describedby="{tip}"}}'
-            + _raw_html(f'<span id="{tip}" class="{TOOLTIP_CLASS}" role="tooltip">{said}'
-                        "</span></span>"))
-
-
-TOOLTIP_CLASS = "tal-forklaring"
-
-
-def _raw_html(html: str) -> str:
-    """``html`` as a raw inline of Markdown: a code span longer than any run of backticks
-    in it, so that none can end it."""
-    longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if html.startswith("`") or html.endswith("`") else ""
-    return f"{fence}{pad}{html}{pad}{fence}{{=html}}"
+    said = markup.markdown_text(entry.account_on_hover(_document.data))
+    return f'[{markup.markdown_text(number)}](#{entry.number} "{said}")'
 
 
 # -- the account of a number, in Danish --------------------------------------------------

@@ -21,8 +21,8 @@ LINKS_FILTER = Path(__file__).with_name("links.lua")
 DOCX_FILTER = Path(__file__).with_name("docx.lua")
 # The Lua filters every conversion runs, in order (Quarto runs the provenance, links and docx
 # filters as project filters, _quarto.yml, and has its own cross-references). The links
-# filter comes before the docx filter, which reads raw HTML as HTML: outside HTML, the
-# numbers' accounts (raw HTML) are gone by then.
+# filter takes the identifiers of raw HTML blocks as targets, before the docx filter reads
+# those blocks as HTML.
 FILTERS = (PROVENANCE_FILTER, LINKS_FILTER, DOCX_FILTER, CROSSREF_FILTER)
 # A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
 _DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")

@@ -23,6 +23,7 @@ from ipsreport.batch._index import index_html
 from ipsreport.batch._table import Row, read_table
 from ipsreport.errors import DataError, ParameterError
 from ipsreport.presentation import agreement, danish, estimates, parameters
+from ipsreport.sources import municipalities
 from ipsreport.validation import validated
 from tests.conftest import DATA
 
@@ -352,3 +353,17 @@ def test_a_loaded_folder_is_read_again_when_a_file_changes(data_copy: Path) -> N
         target_group.of(changed, next(m for m in changed.municipalities
                                       if m.kommunekode == 825)).participants_per_year,
         2 * expected_participants()[825])
+
+
+def test_the_table_is_parsed_again_when_its_bytes_change(data_copy: Path) -> None:
+    first = municipalities.load(data_copy)
+    assert municipalities.load(data_copy) is first  # unchanged bytes: the rows read last
+    path = data_copy / municipalities.FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("Læsø", "Læsø Ø", 1),
+                    encoding="utf-8")
+    changed = municipalities.load(data_copy)
+    assert next(m.navn for m in changed if m.kommunekode == 825) == "Læsø Ø"
+    path.write_text(path.read_text(encoding="utf-8").replace("Læsø Ø,", "Læsø,x,", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"kommuner\.csv: line \d+"):
+        municipalities.load(data_copy)  # a broken table is refused, not the last one returned

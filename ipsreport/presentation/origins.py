@@ -178,9 +178,10 @@ def _link(number: Number) -> str:
     description; plain HTML, no script.
 
     A link title is the cheapest form Pandoc's Markdown reader knows for it: an account as
-    raw HTML beside the link took it three times as long (0.25 ms a number), and nested
-    bracketed spans ten times. The title's punctuation is escaped, as all Markdown text is;
-    Typst and Word keep the link and drop the title (the PDF's number links to its entry)."""
+    raw HTML beside the link took it about three times as long (0.25 ms a number), and
+    nested bracketed spans made the whole batch three times slower. The title's punctuation
+    is escaped, as all Markdown text is; Typst and Word keep the link and drop the title (the
+    PDF's number links to its entry)."""
     if _document is None:
         return markup.markdown_text(number)
     entry = _document.entry(number)

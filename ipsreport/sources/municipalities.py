@@ -70,15 +70,19 @@ class Municipality(BaseModel):
 def read(directory: Path, problems: list[str]) -> tuple[Municipality, ...]:
     """Every valid row of ``kommuner.csv``; each problem is noted as ``kommuner.csv: line N:
     field: ...`` (the file, the line and the field)."""
+    content = _content(directory, problems)
+    return () if content is None else _parsed(content, problems)
+
+
+def _content(directory: Path, problems: list[str]) -> bytes | None:
+    """The table's bytes, or None with the reason noted."""
     try:
-        content = (directory / FILE).read_bytes()
+        return (directory / FILE).read_bytes()
     except FileNotFoundError:
         problems.append(f"{FILE}: file is missing")
-        return ()
     except OSError as error:
         problems.append(f"{FILE}: cannot be read ({error})")
-        return ()
-    return _parsed(content, problems)
+    return None
 
 
 def _parsed(content: bytes, problems: list[str]) -> tuple[Municipality, ...]:
@@ -138,17 +142,13 @@ def load(directory: Path | None = None) -> tuple[Municipality, ...]:
     global _last
     directory = directory or data_dir()
     problems: list[str] = []
-    try:
-        content: bytes | None = (directory / FILE).read_bytes()
-    except OSError:
-        content = None  # read() says why
+    content = _content(directory, problems)
     if content is not None and _last is not None and _last[0] == content:
         return _last[1]
-    rows = read(directory, problems) if content is None else _parsed(content, problems)
-    if problems:
+    rows = () if content is None else _parsed(content, problems)
+    if problems or content is None:
         raise DataError("\n".join(f"invalid data: {directory.name}/{p}" for p in problems))
-    if content is not None:
-        _last = (content, rows)
+    _last = (content, rows)
     return rows
 
 

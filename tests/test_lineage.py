@@ -153,8 +153,8 @@ def document(monkeypatch: pytest.MonkeyPatch) -> sources.SourceData:
 def test_text_keeps_its_spaces_beside_a_linked_number(document: sources.SourceData) -> None:
     shown = danish.number(document.value("trial.ips.n"))
     text = origins.markdown(f"i alt {shown} deltagere.")
-    assert text.startswith('i alt [243](#tal-1 "')
-    assert text.endswith('") deltagere\\.')
+    # the link only: the links filter gives it its title, from the appendix's JSON
+    assert text == "i alt [243](#tal-1) deltagere\\."
 
 
 def test_a_models_results_share_one_entry_with_every_input(

@@ -16,6 +16,7 @@ import yaml
 
 from ipsreport.errors import RenderError
 from ipsreport.paths import templates_dir
+from ipsreport.presentation.origins import JSON_ID
 from ipsreport.render._pandoc import PandocOutput, PandocServer
 from ipsreport.render._tools import FILTERS, pandoc_path
 
@@ -84,6 +85,41 @@ def test_the_server_writes_what_the_pandoc_command_line_writes(build: Path) -> N
     # the filter ran, on each format
     assert 'href="#tbl-tal">Tabel\u00a01</a>' in html.decode()
     assert "Figur~1: En prik" in typst.decode()  # Typst's no-break space
+
+
+# Numbers linked to their entries, whose accounts the appendix's JSON carries (as
+# origins.py writes it), one link with a title of its own, and one to an entry that is missing.
+LINKED = f"""\
+Deltagere: [243](#tal-1), igen [243](#tal-1 "Egen titel"), og [9](#tal-9) uden indgang.
+
+```{{=html}}
+<section id="tal-og-kilder"><p id="tal-1">243: 59,9 pct.</p>
+<script type="application/json" id="{JSON_ID}">{{"numbers": [{{"id": "tal-1",
+"hover": "Kilde: <Christensen> & co."}}]}}</script></section>
+```
+"""
+
+
+def test_a_numbers_link_gets_its_account_as_title_and_a_link_to_nowhere_becomes_text(
+    build: Path,
+) -> None:
+    (build / "body.md").write_text(LINKED, encoding="utf-8")
+    outputs = [_output(build, "html5", "html.html"), _output(build, "typst", "typst-main.typ")]
+    with PandocServer() as pandoc:
+        assert pandoc.convert(build / "body.md", outputs, what="prøve") == []
+    html = (build / "server.html5").read_text(encoding="utf-8")
+    typst = (build / "server.typst").read_text(encoding="utf-8")
+    # the filter that runs once for all formats gives what it gives when run for each
+    assert html == _command_line(build, "html5", "html.html").decode()
+    assert typst == _command_line(build, "typst", "typst-main.typ").decode()
+    words = " ".join(html.split())  # Pandoc wraps lines
+    assert ('<a href="#tal-1" title="Kilde: &lt;Christensen&gt; &amp; co.">243</a>'
+            in words)
+    assert '<a href="#tal-1" title="Egen titel">243</a>' in words
+    assert "og 9 uden indgang" in words
+    assert "tal-9" not in html and "tal-9" not in typst
+    assert typst.count("#link(<tal-1>)") == 2  # Typst keeps the links, without titles
+    assert "Christensen" not in typst
 
 
 def test_html_images_become_data_uris(build: Path) -> None:

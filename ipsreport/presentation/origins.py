@@ -38,7 +38,7 @@ from ipsreport.sources import SourceData, Status
 APPENDIX_TITLE = "Tal og kilder"
 ENTRY_CLASS = "tal-kilde"  # an entry of the appendix
 JSON_ID = "ipsreport-tal"  # the HTML script element's id, and the PDF attachment's stem
-JSON_VERSION = 2  # 2: each figure once, in "figures"
+JSON_VERSION = 3  # 2: each figure once, in "figures"; 3: each number's "hover"
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _MARK_OPEN, _MARK_TEXT, _MARK_CLOSE = "\ue000", "\ue001", "\ue002"
 _MARK = re.compile(f"{_MARK_OPEN}([0-9]+){_MARK_TEXT}([^{_MARK_CLOSE}]*){_MARK_CLOSE}")
@@ -72,15 +72,7 @@ class Number(str):
 class _Entry:
     number: str  # "tal-3"
     text: str
-    node: Node
-    # What the reader sees on hover, and the node it was made for (a model's shared entry
-    # gets a new node when another of its results adds inputs).
-    said: tuple[Node, str] | None = None
-
-    def account_on_hover(self, data: SourceData) -> str:
-        if self.said is None or self.said[0] is not self.node:
-            self.said = (self.node, short(self.node, data))
-        return self.said[1]
+    node: Node  # a model's shared entry gets a new node when another result adds inputs
 
 
 @dataclass
@@ -173,20 +165,19 @@ def plain(value: object) -> str:
 
 
 def _link(number: Number) -> str:
-    """The number as a link to its entry, whose title is its account: the browser shows it
-    on hover, the style sheet on keyboard focus, and a screen reader reads it as the link's
-    description; plain HTML, no script.
+    """The number as a link to its entry in "Tal og kilder".
 
-    A link title is the cheapest form Pandoc's Markdown reader knows for it: an account as
-    raw HTML beside the link took it about three times as long (0.25 ms a number), and
-    nested bracketed spans made the whole batch three times slower. The title's punctuation
-    is escaped, as all Markdown text is; Typst and Word keep the link and drop the title (the
-    PDF's number links to its entry)."""
+    In HTML the link's title is the number's account (:func:`short`): the browser shows it
+    on hover, the style sheet on keyboard focus, and a screen reader reads it as the link's
+    description; plain HTML, no script. The title is not written here but by the links
+    filter (``ipsreport/render/links.lua``), from the accounts the appendix's JSON carries:
+    an entry's account is then made once, not once for each time its number is shown, and
+    Pandoc's Markdown reader, which took 0.1 ms to read each title, reads none. (An account
+    as raw HTML beside the link took it three times as long, and nested bracketed spans
+    made the whole batch three times slower.)"""
     if _document is None:
         return markup.markdown_text(number)
-    entry = _document.entry(number)
-    said = markup.markdown_text(entry.account_on_hover(_document.data))
-    return f'[{markup.markdown_text(number)}](#{entry.number} "{said}")'
+    return f"[{markup.markdown_text(number)}](#{_document.entry(number).number})"
 
 
 # -- the account of a number, in Danish --------------------------------------------------
@@ -456,7 +447,9 @@ def _stated(figure: Figure, data: SourceData) -> str:
 
 
 def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
-    """Everything the appendix and ``ipsreport trace`` say of a number, as plain data."""
+    """Everything the appendix, the hover and ``ipsreport trace`` say of a number, as plain
+    data ("hover": :func:`short`)."""
+    hover = short(node, data)
     node = unscaled(node)
     inputs: list[dict[str, Any]] = []
     for leaf in leaves(node):
@@ -478,7 +471,7 @@ def account(number: str, node: Node, data: SourceData) -> dict[str, Any]:
            "parameter" if isinstance(node, Parameter) else
            "metodevalg" if isinstance(node, Setting) else
            f"beregnet: {expression(node, data)}")
-    return {"text": number, "how": how, "inputs": inputs}
+    return {"text": number, "how": how, "inputs": inputs, "hover": hover}
 
 
 _GROUPED = 5  # more figures than this from one source and unit read as one line

@@ -27,7 +27,12 @@ from types import TracebackType
 from typing import IO, Any
 
 from ipsreport.errors import RenderError
-from ipsreport.render._tools import FILTERS, pandoc_path, pandoc_runtime_options
+from ipsreport.render._tools import (
+    BODY_FILTERS,
+    FILTERS,
+    pandoc_path,
+    pandoc_runtime_options,
+)
 
 SERVER_SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 _STOP_TIMEOUT = 5.0
@@ -89,7 +94,7 @@ class PandocServer:
         # A file, not a pipe: nobody reads it while the process runs, and it cannot fill up.
         self._stderr = tempfile.TemporaryFile(prefix="ipsreport-pandoc-")  # noqa: SIM115
         command = [pandoc_path(), *pandoc_runtime_options(), "lua", str(SERVER_SCRIPT),
-                   *map(str, FILTERS)]
+                   str(BODY_FILTERS), *map(str, FILTERS)]
         try:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr

@@ -19,11 +19,13 @@ CROSSREF_FILTER = Path(__file__).with_name("crossref.lua")
 PROVENANCE_FILTER = Path(__file__).with_name("provenance.lua")
 LINKS_FILTER = Path(__file__).with_name("links.lua")
 DOCX_FILTER = Path(__file__).with_name("docx.lua")
-# The Lua filters every conversion runs, in order (Quarto runs the provenance, links and docx
+# The Lua filters every conversion runs, in order (Quarto runs the links, provenance and docx
 # filters as project filters, _quarto.yml, and has its own cross-references). The links
 # filter takes the identifiers of raw HTML blocks as targets, before the docx filter reads
-# those blocks as HTML.
-FILTERS = (PROVENANCE_FILTER, LINKS_FILTER, DOCX_FILTER, CROSSREF_FILTER)
+# those blocks as HTML. What the first BODY_FILTERS of them do does not depend on the
+# output format: the Pandoc server runs those once for all of a document's formats.
+FILTERS = (LINKS_FILTER, PROVENANCE_FILTER, DOCX_FILTER, CROSSREF_FILTER)
+BODY_FILTERS = 1
 # A source line in Typst's diagnostic: "180 │ #let x = (1, 2".
 _DIAGNOSTIC_SOURCE = re.compile(r"^\s*\d+\s*│\s?(?P<code>.*\S)")
 

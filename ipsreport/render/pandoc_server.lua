@@ -1,7 +1,7 @@
 --[[
 ipsreport pandoc server: one `pandoc lua` process that converts document after document.
 
-Started by ipsreport/render/_pandoc.py as `pandoc lua pandoc_server.lua FILTER...`. Each
+Started by ipsreport/render/_pandoc.py as `pandoc lua pandoc_server.lua N FILTER...`. Each
 line on stdin is a JSON request for one document; each answer is one JSON line on stdout.
 A request:
 
@@ -14,9 +14,10 @@ A request:
 What each output gets is what the command line
 `pandoc BODY --from markdown --to TO --template TEMPLATE --metadata-file META
 --defaults VARIABLES --lua-filter FILTER... --output OUTPUT` gives (the same bytes): the
-body is read once, the filters run on a fresh copy for each format (with
-FORMAT set as Pandoc sets it). With "embed_images", every image's source becomes a data:
-URI, as Pandoc's --embed-resources does for <img> (which the Lua API does not offer).
+body is read once, its first N filters (which do not depend on the output format) run on
+it once, and the others on a fresh copy for each format (with FORMAT set as Pandoc sets
+it). With "embed_images", every image's source becomes a data: URI, as Pandoc's
+--embed-resources does for <img> (which the Lua API does not offer).
 
 Other keys of an output are the caller's own and ignored here. The answer is
 {"warnings": [...]}, with "error": "..." if the document failed and "output": N if its N-th
@@ -24,7 +25,8 @@ output did; warnings are Pandoc's log messages as JSON ("pretty" is the text). A
 one document does not stop the server.
 ]]
 
-local FILTERS = { table.unpack(arg) }
+local ONCE = assert(tonumber(arg[1]), "the number of filters to run once")
+local FILTERS = { table.unpack(arg, 2) }
 
 local function slurp(path)
   local file = assert(io.open(path, "rb"))
@@ -79,9 +81,23 @@ local function bag_images(doc, folder)
   })
 end
 
+-- The filters from position first to last, each read afresh (a filter keeps a document's
+-- numbering in its own variables).
+local function run_filters(doc, first, last)
+  for position = first, last do
+    for _, filter in ipairs(dofile(FILTERS[position])) do
+      doc = doc:walk(filter)
+    end
+  end
+  return doc
+end
+
 -- Convert one request; on an error, say which output (its number) failed.
 local function convert(request)
   local body = pandoc.read(slurp(request.body), "markdown")
+  -- The filters that do not depend on the format (FORMAT is still set, to the first's).
+  FORMAT = request.outputs[1] and request.outputs[1].to or "html5"
+  body = run_filters(body, 1, ONCE)
   for index, output in ipairs(request.outputs) do
     local ok, problem = pcall(function()
       -- --metadata-file: YAML whose strings are read as Markdown, like a front matter's.
@@ -89,11 +105,7 @@ local function convert(request)
       local doc = body:clone()
       doc.meta = meta
       FORMAT = output.to
-      for _, file in ipairs(FILTERS) do -- each filter fresh (numbering) for each document
-        for _, filter in ipairs(dofile(file)) do
-          doc = doc:walk(filter)
-        end
-      end
+      doc = run_filters(doc, ONCE + 1, #FILTERS)
       if output.embed_images then
         doc = embed_images(doc, pandoc.path.directory(request.body))
       end

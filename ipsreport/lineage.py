@@ -111,8 +111,19 @@ def derived(value: SupportsFloat, method: str, inputs: Iterable[object]) -> Trac
 def derived(value: SupportsFloat, method: str, inputs: Iterable[object]) -> TracedFloat | TracedInt:
     """``value``, made by ``method`` (a key the presentation layer words) from ``inputs``
     (traced or not), as a traced number."""
-    node = Operation("method", tuple(node_of(i) for i in inputs), method, float(value))
-    return traced(value, node)
+    return derivation(method, inputs)(value)
+
+
+def derivation(method: str, inputs: Iterable[object]
+               ) -> Callable[[SupportsFloat], TracedFloat | TracedInt]:
+    """:func:`derived` for many values made by ``method`` from the same ``inputs``, whose
+    lineage is read once (a model's hundred results from its dozen inputs)."""
+    args = tuple(node_of(i) for i in inputs)
+
+    def made(value: SupportsFloat) -> TracedFloat | TracedInt:
+        return traced(value, Operation("method", args, method, float(value)))
+
+    return made
 
 
 def total(values: Iterable[float]) -> float:

@@ -221,6 +221,10 @@ def test_own_figures_replace_the_estimate_parameter_first(data_copy: Path) -> No
 def test_a_small_municipality_is_told_how_many_fill_a_caseload(data: sources.SourceData) -> None:
     groups = target_group.everywhere(data)
     shared = target_group.shared_team(groups, "Region Nordjylland")
+    # the guide asks for its region's groups only, and gets the same team
+    assert target_group.shared_team(
+        target_group.everywhere(data, region="Region Nordjylland"), "Region Nordjylland"
+    ) == shared
     # Computed here: Nordjylland's municipalities whose active citizens stay under 20.
     expected = expected_participants()
     nordjylland = [code for code, region in regions().items() if region == "Region Nordjylland"]

@@ -36,7 +36,7 @@ from typing import Any, Self
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
-from ipsreport.lineage import KeepsLineage, derived, is_traced, plain, setting
+from ipsreport.lineage import KeepsLineage, derivation, derived, is_traced, plain, setting
 from ipsreport.sources import SourceData, Status
 from ipsreport.validation import validated
 
@@ -219,14 +219,10 @@ def run(scenario: Scenario) -> SomResult:
     # Every result is the illustration's, computed from all the scenario's inputs: traced so
     # (one account for all, not the arithmetic of each cell).
     inputs = scenario.inputs()
-
-    def result(value: float) -> float:
-        return derived(value, "som", inputs)
-
+    result = derivation("som", inputs)
     for frame in (by_sector, by_year):
         # The years too: which years have costs and consequences is the scenario's doing.
-        frame["year"] = pd.Series([derived(int(y), "som", inputs) for y in frame["year"]],
-                                  dtype=object)
+        frame["year"] = pd.Series([result(int(y)) for y in frame["year"]], dtype=object)
         for column in ("cost", "consequences", "net", "accumulated_net", "present_value"):
             if column in frame:
                 frame[column] = pd.Series([result(v) for v in frame[column]], dtype=object)

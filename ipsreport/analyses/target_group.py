@@ -140,16 +140,17 @@ def of(data: SourceData, municipality: Municipality, participants: int | None = 
     )
 
 
-def everywhere(data: SourceData, replacing: TargetGroup | None = None
-               ) -> tuple[TargetGroup, ...]:
+def everywhere(data: SourceData, replacing: TargetGroup | None = None,
+               region: str | None = None) -> tuple[TargetGroup, ...]:
     """Every municipality's target group, in table order: its own figure in the table, or
     the estimate (no parameter: what its guide shows by default). ``replacing`` stands in
-    for its municipality's (the guide's own, with its parameter)."""
+    for its municipality's (the guide's own, with its parameter); with ``region``, only
+    that region's municipalities."""
     calibrated = calibration(data)
     return tuple(
         replacing if replacing is not None and m == replacing.municipality
         else of(data, m, calibrated=calibrated)
-        for m in data.municipalities
+        for m in data.municipalities if region is None or m.region == region
     )
 
 

@@ -19,9 +19,12 @@ from types import TracebackType
 from typing import Any
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_core.paths import jupyter_path
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
+from traitlets import default
 
 from ipsreport.errors import RenderError
 from ipsreport.kernels.client import ReadyKernelClient
@@ -33,6 +36,21 @@ KERNEL_NAME = "python3"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
 # The kernel client: jupyter_client's, ready without its fixed wait (see kernels.client).
 _READY_CLIENT = f"{ReadyKernelClient.__module__}.{ReadyKernelClient.__name__}"
+
+
+class _KernelSpecs(KernelSpecManager):
+    """jupyter_client's kernel specs, looked up without importing IPython.
+
+    jupyter_client searches Jupyter's data folders for a kernel spec, then IPython's
+    profile folder (``~/.ipython/kernels``, which Jupyter replaced in 2015, "At some
+    point, we should stop adding .ipython/kernels to the path"), and finds that folder by
+    importing ``IPython.paths``, which imports all of IPython: 0.6 s of every command and
+    worker before its kernel could start (py-spy, docs/performance.md). Here the search
+    is Jupyter's folders, then ipykernel's own ``python3``, as in jupyter_client."""
+
+    @default("kernel_dirs")
+    def _kernel_dirs_default(self) -> list[str]:
+        return jupyter_path("kernels")
 
 
 def new_notebook() -> NotebookNode:
@@ -91,7 +109,8 @@ class Kernel:
             else {}
         )
         client.km = client.kernel_manager_class(
-            kernel_name=KERNEL_NAME, client_class=_READY_CLIENT, **sockets
+            kernel_name=KERNEL_NAME, client_class=_READY_CLIENT,
+            kernel_spec_manager=_KernelSpecs(), **sockets
         )
         if self._fork_server is not None:
             # jupyter_client uses a provisioner already set instead of making one.

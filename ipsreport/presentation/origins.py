@@ -186,6 +186,11 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "**": 3}
 _UNITS = {"pct": "pct.", "pp": "procentpoint", "dkk": "kr.", "dkk_thousand": "(1.000 kr.)",
           "dkk_million": "mio. kr.", "persons": "personer", "years": "år",
           "months": "måneder", "weeks": "uger", "eur": "euro"}
+# The space between a number and its unit in an entry's text ("125 personer"), which the
+# PDF's entries make a no-break space: a line never ends between the two. (A number shown
+# in the text is a link, which the PDF template keeps on one line as a whole.)
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=" + "|".join(
+    re.escape(unit) for unit in sorted(set(_UNITS.values()), key=len, reverse=True)) + ")")
 
 
 # An account names the same figures again and again (a municipality's population in most
@@ -564,8 +569,8 @@ def appendix() -> str:
             f'<div id="{entry.number}" class="{ENTRY_CLASS}"><p><strong>'
             f"{markup.html_text(entry.text)}</strong>{markup.html_text(said)}</p></div>")
         # As Pandoc writes a div: its paragraph in a block that carries the label.
-        typst_entries.append(f"#block[\n#strong({markup.typst_string(entry.text)})"
-                             f"#{markup.typst_string(said)}\n\n] <{entry.number}>")
+        typst_entries.append(f"#block[\n#strong({_typst_text(entry.text)})"
+                             f"#{_typst_text(said)}\n\n] <{entry.number}>")
     text = json.dumps(_compact(record, document.data), ensure_ascii=False, sort_keys=True,
                       separators=(",", ":"))
     html_entries.append(f'<script type="application/json" id="{JSON_ID}">'
@@ -580,3 +585,9 @@ def appendix() -> str:
         "hvert tal, hvad det er beregnet af, og hvordan.",
         markup.raw_blocks("\n".join(typst_entries), "\n".join(html_entries)),
     ])
+
+
+def _typst_text(text: str) -> str:
+    """An entry's text for the PDF: a Typst string, its numbers and units joined by a
+    no-break space."""
+    return markup.typst_string(_UNIT_SPACE.sub("\u00a0", text))

@@ -6,11 +6,11 @@ and Babel's default of half to even. Babel rounds in the current :mod:`decimal`
 context, so the rule is set with :func:`decimal.localcontext`, not by editing strings.
 
 Number and unit are joined by a plain space: Quarto prints an inline string through its
-``repr``, so a non-breaking space would reach the reader as a literal ``\xa0``. The PDF
-keeps them on one line all the same: a number shown in a brief is a link to its entry in
-"Tal og kilder", which the PDF template sets on one line (templates/typst-template.typ),
-and the entries join number and unit with a no-break space (:mod:`origins`). A brief's own
-prose writes one as Pandoc Markdown's escaped space, ``95\\ pct.``.
+``repr``, so a non-breaking space would reach the reader as a literal ``\xa0``. They stay
+on one line all the same: a number shown in a brief is a link to its entry in "Tal og
+kilder", whose Markdown makes its spaces no-break, as the entries do in the PDF
+(:mod:`origins`). A brief's own prose writes one as Pandoc Markdown's escaped space,
+``95\\ pct.``.
 """
 
 from __future__ import annotations

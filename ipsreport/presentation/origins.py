@@ -176,7 +176,10 @@ def _link(number: Number) -> str:
     made the whole batch three times slower.)"""
     if _document is None:
         return markup.markdown_text(number)
-    return f"[{markup.markdown_text(number)}](#{_document.entry(number).number})"
+    # Its spaces no-break (Pandoc Markdown's escaped space): "59,5 pct." and "3,6 mio. kr."
+    # stay on one line, on the page and on screen, also in a narrow table column.
+    text = markup.markdown_text(number).replace(" ", "\\ ")
+    return f"[{text}](#{_document.entry(number).number})"
 
 
 # -- the account of a number, in Danish --------------------------------------------------
@@ -187,8 +190,8 @@ _UNITS = {"pct": "pct.", "pp": "procentpoint", "dkk": "kr.", "dkk_thousand": "(1
           "dkk_million": "mio. kr.", "persons": "personer", "years": "år",
           "months": "måneder", "weeks": "uger", "eur": "euro"}
 # The space between a number and its unit in an entry's text ("125 personer"), which the
-# PDF's entries make a no-break space: a line never ends between the two. (A number shown
-# in the text is a link, which the PDF template keeps on one line as a whole.)
+# PDF's entries make a no-break space: a line never ends between the two (as in a number's
+# link, :func:`_link`).
 _UNIT_SPACE = re.compile(r"(?<=\d) (?=" + "|".join(
     re.escape(unit) for unit in sorted(set(_UNITS.values()), key=len, reverse=True)) + ")")
 

@@ -66,7 +66,8 @@ GIB = 1024**3
 
 TARGETS = {
     "full_seconds": 60.0,  # (c): 98 municipalities, PDF and HTML
-    "speedup": 10.0,  # (a) / (b)
+    "speedup": 10.0,  # (a) / (b), per document
+    "speedup_all": 10.0,  # naive per document against (c) per document (issue 18)
     "nothing_changed_seconds": 2.0,  # (d)
     "peak_bytes": 2 * GIB,
 }
@@ -278,7 +279,8 @@ def report(results: list[Measurement], jobs: int | None) -> dict[str, object]:
         summary["speedup_all"] = naive_all / by["c"].seconds
         print(f"98 municipalities, PDF and HTML: {by['c'].seconds:.1f} s "
               f"(target <= {TARGETS['full_seconds']:.0f} s); naive would take about "
-              f"{naive_all:.0f} s ({naive_all / by['c'].seconds:.0f}x)")
+              f"{naive_all:.0f} s: {naive_all / by['c'].seconds:.1f}x per document "
+              f"(target >= {TARGETS['speedup_all']:.0f}x)")
         print(f"rebuild with nothing changed: {by['d'].seconds:.2f} s "
               f"(target < {TARGETS['nothing_changed_seconds']:.0f} s)")
         print(f"peak memory of the batch: {peak / GIB:.2f} GiB PSS, {peak_rss / GIB:.2f} GiB RSS "

@@ -5,6 +5,12 @@ its sockets retry a connection every 10 ms. Real kernels throughout."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import zmq
 from nbclient.util import run_sync
@@ -67,3 +73,26 @@ def test_a_kernel_that_does_not_answer_times_out() -> None:
         client.execute("import time; time.sleep(30)", silent=True, store_history=False)
         with pytest.raises(RuntimeError, match=r"didn.t respond in 1\.5 seconds"):
             run_sync(client.wait_for_ready)(timeout=1.5)
+
+
+def test_starting_a_kernel_does_not_import_ipython_and_a_jupyter_kernel_spec_still_counts(
+    tmp_path: Path,
+) -> None:
+    # jupyter_client's own search imports all of IPython to find ~/.ipython/kernels; ours
+    # searches Jupyter's folders (JUPYTER_PATH first) and then ipykernel's python3.
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipsreport test)", "language": "python"}))
+    script = ("import sys\n"
+              "from ipsreport.render import Kernel\n"
+              "with Kernel() as kernel:\n"
+              "    reply = kernel.request('', what='a test', user_expressions={'x': '6 * 7'})\n"
+              "    print(kernel.client.km.kernel_spec.display_name)\n"
+              "    print(reply['content']['user_expressions']['x']['data']['text/plain'])\n"
+              "print('IPython' in sys.modules)\n")
+    env = {**os.environ, "JUPYTER_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.splitlines() == ["Python 3 (ipsreport test)", "42", "False"]

@@ -42,11 +42,12 @@ class _KernelSpecs(KernelSpecManager):
     """jupyter_client's kernel specs, looked up without importing IPython.
 
     jupyter_client searches Jupyter's data folders for a kernel spec, then IPython's
-    profile folder (``~/.ipython/kernels``, which Jupyter replaced in 2015, "At some
-    point, we should stop adding .ipython/kernels to the path"), and finds that folder by
-    importing ``IPython.paths``, which imports all of IPython: 0.6 s of every command and
-    worker before its kernel could start (py-spy, docs/performance.md). Here the search
-    is Jupyter's folders, then ipykernel's own ``python3``, as in jupyter_client."""
+    profile folder (``~/.ipython/kernels``, from before Jupyter had folders of its own; "At
+    some point, we should stop adding .ipython/kernels to the path", says its source), and
+    finds that folder by importing ``IPython.paths``, which imports all of IPython before
+    the kernel can start: 0.13 s on an idle machine, up to 0.6 s in a batch's worker
+    (docs/performance.md). Here the search is Jupyter's folders, then ipykernel's own
+    ``python3``, as in jupyter_client."""
 
     @default("kernel_dirs")
     def _kernel_dirs_default(self) -> list[str]:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 import matplotlib
 import pytest
 from IPython.core.pylabtools import print_figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ipsreport import sources
-from ipsreport.analyses import health_economics, som, trial
+from ipsreport.analyses import business_case, health_economics, som, trial
 from ipsreport.presentation import charts
 
 matplotlib.use("agg")
@@ -70,3 +71,34 @@ def test_leaving_the_years_without_an_amount_out_of_the_som_chart_changes_no_pix
     axes.autoscale_view()
     assert len(axes.patches) > len(charts.som_years(result).axes[0].patches)
     assert _png(with_zeros) == drawn
+
+
+def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart() -> None:
+    # The SØM chart, drawn in every guide, has fixed margins (charts.SOM_MARGINS) instead of
+    # constrained layout. What is drawn (the area the inline backend crops the image to)
+    # stays inside the figure for the guides of the fewest and the most participants and
+    # for the one with the widest tick labels: the largest amount in the chart's unit.
+    def in_unit(case: business_case.Case) -> float:
+        divisor, _ = charts.money_scale(case.result)
+        by_year = case.result.by_year
+        return max(float(by_year[column].abs().max()) / divisor
+                   for column in ("cost", "consequences", "accumulated_net"))
+
+    cases = business_case.national(sources.load()).cases
+    def participants(case: business_case.Case) -> float:
+        return float(case.group.participants_per_year)
+
+    chosen = {case.group.municipality.kommunekode: case for case in (
+        min(cases, key=participants), max(cases, key=participants), max(cases, key=in_unit))}
+    assert len(chosen) == 3
+    for case in chosen.values():
+        figure = charts.som_years(case.result)
+        assert figure.get_layout_engine() is None
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        drawn = figure.get_tightbbox(canvas.get_renderer())
+        assert drawn is not None
+        width, height = figure.get_size_inches()
+        name = case.group.municipality.navn
+        assert drawn.x0 >= 0 and drawn.x1 <= width, name
+        assert drawn.y0 >= 0 and drawn.y1 <= height, name

@@ -91,7 +91,7 @@ def _figure(height: float, *, margins: dict[str, float] | None = None) -> tuple[
     if margins is None:
         figure = Figure(figsize=(7, height), layout="constrained")
         return figure, figure.subplots()
-    figure = Figure(figsize=(7, height), layout="none")
+    figure = Figure(figsize=(7, height), layout=None)
     return figure, figure.subplots(gridspec_kw=margins)
 
 

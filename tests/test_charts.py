@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import matplotlib
@@ -9,6 +10,7 @@ import pytest
 from IPython.core.pylabtools import print_figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ipsreport import sources
 from ipsreport.analyses import business_case, health_economics, som, trial
@@ -32,7 +34,7 @@ def figures() -> dict[str, Callable[[], Figure]]:
 
 
 def _png(figure: Figure) -> bytes:
-    """What the inline backend displays: a PNG cropped to the tight bounding box."""
+    """What the inline backend displays: a PNG, printed with ``bbox_inches="tight"``."""
     return bytes(print_figure(figure, "png", bbox_inches="tight"))
 
 
@@ -73,11 +75,17 @@ def test_leaving_the_years_without_an_amount_out_of_the_som_chart_changes_no_pix
     assert _png(with_zeros) == drawn
 
 
+def _pixels(png: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size
+
+
 def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart() -> None:
     # The SØM chart, drawn in every guide, has fixed margins (charts.SOM_MARGINS) instead of
     # constrained layout. What is drawn (the area the inline backend crops the image to)
     # stays inside the figure for the guides of the fewest and the most participants and
-    # for the one with the widest tick labels: the largest amount in the chart's unit.
+    # for the one with the widest tick labels: the largest amount in the chart's unit. So
+    # the chart is printed whole, 7 x 3.4 inches at 150 dpi, without the crop's passes.
     def in_unit(case: business_case.Case) -> float:
         divisor, _ = charts.money_scale(case.result)
         by_year = case.result.by_year
@@ -94,7 +102,8 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
     for case in chosen.values():
         figure = charts.som_years(case.result)
         assert figure.get_layout_engine() is None
-        canvas = FigureCanvasAgg(figure)
+        canvas = figure.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # the chart's own (charts._ShownWhole)
         canvas.draw()
         drawn = figure.get_tightbbox(canvas.get_renderer())
         assert drawn is not None
@@ -102,3 +111,22 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
         name = case.group.municipality.navn
         assert drawn.x0 >= 0 and drawn.x1 <= width, name
         assert drawn.y0 >= 0 and drawn.y1 <= height, name
+        assert _pixels(_png(figure)) == (1050, 510), name
+
+
+def test_a_som_chart_whose_labels_do_not_fit_is_cropped_to_them() -> None:
+    # Amounts of another order than any municipality's (the parameters' upper bounds) give
+    # tick labels wider than the margin: the chart is then cropped to what is drawn, as any
+    # figure is, so the labels are shown whole, beyond the figure's own width.
+    data = sources.load()
+    prices = dict.fromkeys(som.SECTORS, 10_000_000.0)
+    result = som.run(som.Scenario.from_data(data, participants_per_year=1_000_000,
+                                            prices=prices))
+    figure = charts.som_years(result)
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()
+    drawn = figure.get_tightbbox(canvas.get_renderer())
+    assert drawn is not None and drawn.x0 < 0
+    width, _ = _pixels(_png(charts.som_years(result)))
+    assert width > 1050

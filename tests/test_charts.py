@@ -15,6 +15,7 @@ from PIL import Image
 from ipsreport import sources
 from ipsreport.analyses import business_case, health_economics, som, trial
 from ipsreport.presentation import charts
+from ipsreport.presentation.parameters import GuideParameters
 
 matplotlib.use("agg")
 
@@ -80,6 +81,18 @@ def _pixels(png: bytes) -> tuple[int, int]:
         return image.size
 
 
+def _whole(figure: Figure) -> tuple[int, int]:
+    """The figure's own size in pixels, uncropped (7 x 3.4 inches at 150 dpi: 1050 x 510)."""
+    width, height = figure.get_size_inches()
+    return round(width * figure.dpi), round(height * figure.dpi)
+
+
+def _upper_bound(field: str) -> float:
+    """A guide parameter's largest allowed value."""
+    return float(next(rule.le for rule in GuideParameters.model_fields[field].metadata
+                      if hasattr(rule, "le")))
+
+
 def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart() -> None:
     # The SØM chart, drawn in every guide, has fixed margins (charts.SOM_MARGINS) instead of
     # constrained layout. What is drawn (the area the inline backend crops the image to)
@@ -92,10 +105,10 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
         return max(float(by_year[column].abs().max()) / divisor
                    for column in ("cost", "consequences", "accumulated_net"))
 
-    cases = business_case.national(sources.load()).cases
     def participants(case: business_case.Case) -> float:
         return float(case.group.participants_per_year)
 
+    cases = business_case.national(sources.load()).cases
     chosen = {case.group.municipality.kommunekode: case for case in (
         min(cases, key=participants), max(cases, key=participants), max(cases, key=in_unit))}
     assert len(chosen) == 3
@@ -111,22 +124,21 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
         name = case.group.municipality.navn
         assert drawn.x0 >= 0 and drawn.x1 <= width, name
         assert drawn.y0 >= 0 and drawn.y1 <= height, name
-        assert _pixels(_png(figure)) == (1050, 510), name
+        assert _pixels(_png(figure)) == _whole(figure), name
 
 
 def test_a_som_chart_whose_labels_do_not_fit_is_cropped_to_them() -> None:
     # Amounts of another order than any municipality's (the parameters' upper bounds) give
     # tick labels wider than the margin: the chart is then cropped to what is drawn, as any
     # figure is, so the labels are shown whole, beyond the figure's own width.
-    data = sources.load()
-    prices = dict.fromkeys(som.SECTORS, 10_000_000.0)
-    result = som.run(som.Scenario.from_data(data, participants_per_year=1_000_000,
-                                            prices=prices))
+    prices = {sector: _upper_bound(f"pris_{sector}") for sector in som.SECTORS}
+    result = som.run(som.Scenario.from_data(
+        sources.load(), participants_per_year=_upper_bound("deltagere_pr_aar"), prices=prices))
     figure = charts.som_years(result)
     canvas = figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)
     canvas.draw()
     drawn = figure.get_tightbbox(canvas.get_renderer())
     assert drawn is not None and drawn.x0 < 0
-    width, _ = _pixels(_png(charts.som_years(result)))
-    assert width > 1050
+    shown = charts.som_years(result)
+    assert _pixels(_png(shown))[0] > _whole(shown)[0]

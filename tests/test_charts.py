@@ -10,6 +10,7 @@ import pytest
 from IPython.core.pylabtools import print_figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from ipsreport import sources
@@ -87,6 +88,17 @@ def _whole(figure: Figure) -> tuple[int, int]:
     return round(width * figure.dpi), round(height * figure.dpi)
 
 
+def _drawn(figure: Figure) -> Bbox:
+    """The box of everything drawn, in inches: what the inline backend crops to, measured
+    on the chart's own canvas (charts._ShownWhole for the SØM chart)."""
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()
+    drawn = figure.get_tightbbox(canvas.get_renderer())
+    assert drawn is not None
+    return drawn
+
+
 def _upper_bound(field: str) -> float:
     """A guide parameter's largest allowed value."""
     return float(next(rule.le for rule in GuideParameters.model_fields[field].metadata
@@ -101,9 +113,7 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
     # the chart is printed whole, 7 x 3.4 inches at 150 dpi, without the crop's passes.
     def in_unit(case: business_case.Case) -> float:
         divisor, _ = charts.money_scale(case.result)
-        by_year = case.result.by_year
-        return max(float(by_year[column].abs().max()) / divisor
-                   for column in ("cost", "consequences", "accumulated_net"))
+        return charts.largest_amount(case.result) / divisor
 
     def participants(case: business_case.Case) -> float:
         return float(case.group.participants_per_year)
@@ -115,11 +125,7 @@ def test_the_som_chart_s_margins_hold_the_labels_of_every_municipality_s_chart()
     for case in chosen.values():
         figure = charts.som_years(case.result)
         assert figure.get_layout_engine() is None
-        canvas = figure.canvas
-        assert isinstance(canvas, FigureCanvasAgg)  # the chart's own (charts._ShownWhole)
-        canvas.draw()
-        drawn = figure.get_tightbbox(canvas.get_renderer())
-        assert drawn is not None
+        drawn = _drawn(figure)
         width, height = figure.get_size_inches()
         name = case.group.municipality.navn
         assert drawn.x0 >= 0 and drawn.x1 <= width, name
@@ -134,11 +140,6 @@ def test_a_som_chart_whose_labels_do_not_fit_is_cropped_to_them() -> None:
     prices = {sector: _upper_bound(f"pris_{sector}") for sector in som.SECTORS}
     result = som.run(som.Scenario.from_data(
         sources.load(), participants_per_year=_upper_bound("deltagere_pr_aar"), prices=prices))
-    figure = charts.som_years(result)
-    canvas = figure.canvas
-    assert isinstance(canvas, FigureCanvasAgg)
-    canvas.draw()
-    drawn = figure.get_tightbbox(canvas.get_renderer())
-    assert drawn is not None and drawn.x0 < 0
+    assert _drawn(charts.som_years(result)).x0 < 0
     shown = charts.som_years(result)
     assert _pixels(_png(shown))[0] > _whole(shown)[0]

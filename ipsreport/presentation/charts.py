@@ -126,7 +126,7 @@ def _figure(height: float, *, margins: dict[str, float] | None = None) -> tuple[
         figure = Figure(figsize=(7, height), layout="constrained")
         return figure, figure.subplots()
     figure = Figure(figsize=(7, height), layout=None)
-    _ShownWhole(figure)
+    _ShownWhole(figure)  # a canvas attaches itself to its figure
     return figure, figure.subplots(gridspec_kw=margins)
 
 
@@ -217,13 +217,18 @@ def savings(result: HealthEconomicsResult) -> Figure:
     return figure
 
 
+def largest_amount(result: SomResult) -> float:
+    """The largest amount the SØM chart shows, in kr. and without its sign."""
+    return max(float(result.by_year[column].abs().max())
+               for column in ("cost", "consequences", "accumulated_net"))
+
+
 def money_scale(result: SomResult) -> tuple[float, str]:
     """The unit the SØM chart and its reading show amounts in: mio. kr. when the largest
     amount is in the millions, else 1.000 kr., so a small municipality's bars and axis do not
     all read "0,0" (the divisor and the axis label)."""
-    largest = max(float(result.by_year[column].abs().max())
-                  for column in ("cost", "consequences", "accumulated_net"))
-    return (1e6, "Mio. kr.") if largest >= danish.MILLION_FROM else (1e3, "1.000 kr.")
+    return ((1e6, "Mio. kr.") if largest_amount(result) >= danish.MILLION_FROM
+            else (1e3, "1.000 kr."))
 
 
 def _bars(axes: Axes, years: Sequence[int], values: Sequence[float], bottom: Sequence[float],
